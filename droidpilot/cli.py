@@ -1,0 +1,84 @@
+"""The ``droidpilot`` command: thin over the package.
+
+Every command that reports a result takes ``--json`` and then prints exactly one JSON document
+on stdout; logs go to stderr. Exit codes: 0 success, 1 task failed, 2 usage error,
+3 infeasible reported, 4 device/model error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from droidpilot import __version__
+from droidpilot.errors import (
+    ConfigError,
+    DeviceError,
+    DroidpilotError,
+    PlannerError,
+    ScreenParseError,
+    TaskError,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_DEVICE = 4
+
+logger = logging.getLogger(__name__)
+
+
+def emit_json(doc: Any) -> None:
+    """Print exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int, *, as_json: bool = False) -> NoReturn:
+    """Report an error (as JSON on stdout with --json, else on stderr) and exit."""
+    if as_json:
+        emit_json({"error": message, "exit_code": code})
+    else:
+        click.echo(f"droidpilot: error: {message}", err=True)
+    sys.exit(code)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    if isinstance(exc, DeviceError | PlannerError):
+        return EXIT_DEVICE
+    if isinstance(exc, ConfigError | TaskError | ScreenParseError):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="droidpilot")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """droidpilot: an Android cross-app control agent with on-device reasoning."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+# --------------------------------------------------------------------------- commands
+# (each command is thin: parse flags, call the package, print the result)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    try:
+        cli.main(args=argv, prog_name="droidpilot", standalone_mode=True)
+    except DroidpilotError as exc:  # a command let one through: report it, never a traceback
+        logger.debug("command failed", exc_info=True)
+        fail(str(exc), exit_code_for(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The phone: seeing it (uiautomator hierarchies) and touching it (actions).
+
+``open_device(config)`` picks the backend from the config's kind; heavy imports stay inside
+the branch that needs them.
+"""
+
+from __future__ import annotations
+
+from droidpilot.config import DeviceConfig
+from droidpilot.device.base import ActionResult, Device, resolve_point, wait_for_settle
+from droidpilot.errors import ConfigError
+
+__all__ = ["ActionResult", "Device", "open_device", "resolve_point", "wait_for_settle"]
+
+
+def open_device(config: DeviceConfig) -> Device:
+    """Open the device a config names."""
+    match config.kind:
+        case "sim":
+            from droidpilot.device.sim import SimDevice
+
+            return SimDevice.from_config(config)
+        case "adb" | "u2":
+            raise ConfigError(
+                f"device kind {config.kind!r} (serial {config.serial}) is not built yet: "
+                "only the simulated phone (--device sim) is available in this version"
+            )
+    raise ConfigError(f"unknown device kind {config.kind!r}")

@@ -1,0 +1,5 @@
+"""planner."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""planner/backends."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
