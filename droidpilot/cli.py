@@ -69,6 +69,27 @@ def cli(verbose: int) -> None:
 
 # --------------------------------------------------------------------------- commands
 # (each command is thin: parse flags, call the package, print the result)
+# Each area keeps its commands in its own block below; edit only your block.
+
+# ---- block: screen (device/screen.py) ----
+
+# ---- end block: screen ----
+
+# ---- block: sim (device/sim) ----
+
+# ---- end block: sim ----
+
+# ---- block: model (planner) ----
+
+# ---- end block: model ----
+
+# ---- block: tasks ----
+
+# ---- end block: tasks ----
+
+# ---- block: agent (run, eval, collect, export, view) ----
+
+# ---- end block: agent ----
 
 
 def main(argv: list[str] | None = None) -> None:
