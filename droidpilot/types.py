@@ -541,6 +541,13 @@ class GuardDecision:
     decision: Literal["allow", "ask", "approved", "rejected", "deny"]
     reason: str = ""
     sensitive: bool = False
+    category: str = ""  # payment, order, send, delete, booking, pin, transfer
+    amount: float | None = None  # the money at stake, read from the screen
+
+    @property
+    def proceed(self) -> bool:
+        """Whether the action may be carried out."""
+        return self.decision in ("allow", "approved")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
