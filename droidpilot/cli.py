@@ -73,6 +73,88 @@ def cli(verbose: int) -> None:
 
 # ---- block: screen (device/screen.py) ----
 
+
+@cli.command("screen")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--activity", default="", help="The activity in front, for the header.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def screen_cmd(file: str, activity: str, as_json: bool) -> None:
+    """Show a uiautomator dump FILE as the model sees it (ids, lines, tokens)."""
+    from pathlib import Path
+
+    from droidpilot.device.screen import parse_hierarchy, render_screen
+
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}", EXIT_USAGE, as_json=as_json)
+    try:
+        screen = parse_hierarchy(data)
+    except ScreenParseError as exc:
+        fail(f"{file}: {exc}", EXIT_USAGE, as_json=as_json)
+    view = render_screen(screen, activity=activity)
+    try:
+        from droidpilot.planner.tokens import count_tokens
+
+        tokens: int | None = count_tokens(view.text)
+    except (DroidpilotError, ImportError) as exc:  # no tokenizer: say so, show the view
+        logger.warning("cannot count tokens: %s", exc)
+        tokens = None
+    if not as_json:
+        click.echo(view.text)
+        if tokens is not None:
+            click.echo(
+                f"-- {len(view.items)} items from {len(screen.elements)} nodes, "
+                f"{tokens} tokens",
+                err=True,
+            )
+        return
+    els = screen.elements
+    emit_json(
+        {
+            "file": file,
+            "package": view.package,
+            "activity": view.activity,
+            "keyboard": view.keyboard,
+            "focused": view.focused,
+            "webview_thin": view.webview_thin,
+            "width": screen.width,
+            "height": screen.height,
+            "rotation": screen.rotation,
+            "windows": [
+                {"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
+                for w in screen.windows
+            ],
+            "nodes": len(els),
+            "elements": [
+                {
+                    "id": it.id,
+                    "bounds": it.bounds.as_list(),
+                    "tap": list(it.tap),
+                    "role": it.role,
+                    "text": it.text,
+                    "clickable": it.clickable,
+                    "editable": it.editable,
+                    "scrollable": it.scrollable,
+                    "checkable": it.checkable,
+                    "checked": it.checked,
+                    "selected": it.selected,
+                    "focused": it.focused,
+                    "password": it.password,
+                    "enabled": it.enabled,
+                    "resource_id": it.resource_id,
+                    "class": els[it.element].class_name,
+                    "package": it.package,
+                    "node": it.element,
+                }
+                for it in view.items
+            ],
+            "text": view.text,
+            "tokens": tokens,
+        }
+    )
+
+
 # ---- end block: screen ----
 
 # ---- block: sim (device/sim) ----

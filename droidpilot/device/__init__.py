@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from droidpilot.config import DeviceConfig
 from droidpilot.device.base import ActionResult, Device, resolve_point, wait_for_settle
+from droidpilot.device.screen import parse_hierarchy
+from droidpilot.device.view import ViewBuilder, render_screen
 from droidpilot.errors import ConfigError
 
-__all__ = ["ActionResult", "Device", "open_device", "resolve_point", "wait_for_settle"]
+__all__ = [
+    "ActionResult",
+    "Device",
+    "ViewBuilder",
+    "open_device",
+    "parse_hierarchy",
+    "render_screen",
+    "resolve_point",
+    "wait_for_settle",
+]
 
 
 def open_device(config: DeviceConfig) -> Device:
