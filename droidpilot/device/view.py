@@ -192,7 +192,7 @@ class ViewBuilder:
     One builder per device and episode; call :meth:`reset` to start a new episode.
     """
 
-    def __init__(self, *, max_label: int = 60, fold_limit: int = 6) -> None:
+    def __init__(self, *, max_label: int = 160, fold_limit: int = 6) -> None:
         self.max_label = max_label
         self.fold_limit = fold_limit
         self._next_id = 1
