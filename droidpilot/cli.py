@@ -159,6 +159,137 @@ def screen_cmd(file: str, activity: str, as_json: bool) -> None:
 
 # ---- block: sim (device/sim) ----
 
+
+@cli.group("sim")
+def sim() -> None:
+    """The simulated phone: look at it, poke it, serve it over ADB."""
+
+
+def _sim_action(cmd: str) -> Any:
+    """``tap 12`` | ``tap 540,1200`` | ``long 12`` | ``type [@ID] TEXT`` | ``scroll DIR [ID]``
+    | ``swipe X1 Y1 X2 Y2`` | ``back`` | ``home`` | ``app_switch`` | ``enter`` | ``open NAME``
+    | ``wait S`` as an Action."""
+    from droidpilot import types as t
+
+    verb, _, rest = cmd.strip().partition(" ")
+    rest = rest.strip()
+
+    def target(value: str) -> dict[str, int]:
+        if "," in value:
+            x, y = value.split(",", 1)
+            return {"x": int(x), "y": int(y)}
+        return {"element": int(value)}
+
+    try:
+        match verb:
+            case "tap":
+                return t.TapAction(**target(rest))
+            case "long" | "long_press":
+                return t.LongPressAction(**target(rest))
+            case "type":
+                if rest.startswith("@"):
+                    ident, _, text = rest[1:].partition(" ")
+                    return t.TypeAction(text=text, element=int(ident))
+                return t.TypeAction(text=rest)
+            case "scroll":
+                direction, _, ident = rest.partition(" ")
+                return t.ScrollAction(direction=direction,  # type: ignore[arg-type]
+                                      element=int(ident) if ident else None)
+            case "swipe":
+                x1, y1, x2, y2 = (int(v) for v in rest.split())
+                return t.SwipeAction(x1=x1, y1=y1, x2=x2, y2=y2)
+            case "back" | "home" | "app_switch" | "enter" | "delete" | "tab":
+                return t.KeyAction(key=verb)
+            case "open":
+                return t.OpenAppAction(name=rest)
+            case "wait":
+                return t.WaitAction(seconds=float(rest or 1))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"cannot read action {cmd!r}: {exc}") from exc
+    raise ConfigError(f"unknown action {cmd!r} (tap, long, type, scroll, swipe, back, home, "
+                      "app_switch, enter, open, wait)")
+
+
+def _sim_doc(obs: Any) -> dict[str, Any]:
+    screen, view = obs.screen, obs.view
+    els = screen.elements
+    return {
+        "package": view.package, "activity": view.activity, "keyboard": view.keyboard,
+        "focused": view.focused, "webview_thin": view.webview_thin, "width": screen.width,
+        "height": screen.height, "rotation": screen.rotation,
+        "windows": [{"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
+                    for w in screen.windows],
+        "nodes": len(els),
+        "elements": [
+            {"id": it.id, "bounds": it.bounds.as_list(), "tap": list(it.tap), "role": it.role,
+             "text": it.text, "clickable": it.clickable, "editable": it.editable,
+             "scrollable": it.scrollable, "checkable": it.checkable, "checked": it.checked,
+             "selected": it.selected, "focused": it.focused, "password": it.password,
+             "enabled": it.enabled, "resource_id": it.resource_id,
+             "class": els[it.element].class_name, "package": it.package, "node": it.element}
+            for it in view.items
+        ],
+        "text": view.text,
+        "tokens": None,
+    }
+
+
+@sim.command("screen")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--app", "app", default=None, help="Open this app (package or name) first.")
+@click.option("--do", "actions", multiple=True,
+              help='An action to perform first, e.g. --do "tap 12" --do "type hello" '
+                   '--do back (repeatable).')
+@click.option("-i", "--interactive", is_flag=True, help="Then read actions from stdin.")
+@click.option("--png", type=click.Path(dir_okay=False), default=None,
+              help="Write a screenshot here.")
+@click.option("--xml", "xml_out", type=click.Path(dir_okay=False), default=None,
+              help="Write the uiautomator dump (active window) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def sim_screen(seed: int, lang: str, app: str | None, actions: tuple[str, ...],
+               interactive: bool, png: str | None, xml_out: str | None, as_json: bool) -> None:
+    """Show the simulated phone's screen as the model sees it, after optional actions."""
+    from pathlib import Path
+
+    from droidpilot.config import DeviceConfig
+    from droidpilot.device.sim import SimDevice
+
+    dev = SimDevice.from_config(DeviceConfig(kind="sim", seed=seed,
+                                             lang="zh" if lang == "zh" else "en"))
+    try:
+        obs = dev.observe()
+        if app:
+            dev.perform(_sim_action(f"open {app}"))
+            obs = dev.observe()
+        for cmd in actions:
+            dev.perform(_sim_action(cmd))
+            obs = dev.observe()
+        if interactive:
+            click.echo(obs.view.text, err=as_json)
+            for line in sys.stdin:
+                if line.strip() in ("", "q", "quit", "exit"):
+                    break
+                try:
+                    dev.perform(_sim_action(line))
+                except (ConfigError, DeviceError) as exc:
+                    click.echo(f"error: {exc}", err=True)
+                obs = dev.observe()
+                click.echo(obs.view.text, err=as_json)
+        if png:
+            Path(png).write_bytes(dev.screenshot())
+        if xml_out:
+            Path(xml_out).write_text(dev.dump(), encoding="utf-8")
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE, as_json=as_json)
+    except DeviceError as exc:
+        fail(str(exc), EXIT_DEVICE, as_json=as_json)
+    if as_json:
+        emit_json(_sim_doc(obs))
+    elif not interactive:
+        click.echo(obs.view.text)
+
+
 # ---- end block: sim ----
 
 # ---- block: model (planner) ----

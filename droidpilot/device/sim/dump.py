@@ -1,0 +1,223 @@
+"""What the phone's windows look like to uiautomator: XML dumps and the parsed ``Screen``.
+
+- :func:`dump_xml` writes what ``uiautomator dump`` writes: the declaration, then
+  ``<hierarchy rotation="0">`` with the *active* window's nodes, all on one line, the attribute
+  set and order of a real dump.
+- :func:`dump_u2` writes uiautomator2's ``dumpWindowHierarchy`` form: every window's root,
+  pretty-printed, with ``visible-to-user``, ``drawing-order``, ``hint`` and ``display-id``.
+- :func:`screen_of` builds the :class:`~droidpilot.types.Screen` that parsing the u2 form
+  gives, straight from the windows (no XML on the way: the fast path of ``SimDevice``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from droidpilot.device.screen import is_editable_class
+from droidpilot.device.sim.window import Window
+from droidpilot.types import Bounds, Element, Screen, WindowInfo
+
+__all__ = ["DECLARATION", "dump_u2", "dump_xml", "escape", "screen_of"]
+
+DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
+_ESC = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&apos;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\t": "&#9;",
+    }
+)
+_PLAIN = frozenset("&<>\"'\n\r\t")
+
+
+def escape(value: str) -> str:
+    """An attribute value as Android's serializer writes it (astral characters as ``&#N;``)."""
+    if not value:
+        return value
+    if value.isascii():
+        return value.translate(_ESC) if not _PLAIN.isdisjoint(value) else value
+    out = value.translate(_ESC)
+    if any(ord(c) > 0xFFFF for c in out):
+        out = "".join(f"&#{ord(c)};" if ord(c) > 0xFFFF else c for c in out)
+    # characters XML 1.0 cannot carry at all are dropped, as the real dumper does
+    return "".join(c for c in out if c >= " " or c in "\t\n\r")
+
+
+def _b(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def _attrs(win: Window, i: int, *, u2: bool) -> str:
+    n = win.nodes[i]
+    v = n.view
+    x1, y1, x2, y2 = n.x1, n.y1, n.x2, n.y2
+    head = (
+        f'index="{n.index}" text="{escape(v.text if isinstance(v.text, str) else "")}" '
+        f'resource-id="{escape(v.rid)}" class="{v.cls}" package="{win.package}" '
+        f'content-desc="{escape(v.desc if isinstance(v.desc, str) else "")}" '
+        f'checkable="{_b(v.checkable)}" checked="{_b(v.checked)}" '
+        f'clickable="{_b(v.clickable)}" enabled="{_b(v.enabled)}" '
+        f'focusable="{_b(v.focusable)}" focused="{_b(v.focused)}" '
+        f'scrollable="{_b(v.scrollable)}" long-clickable="{_b(v.long_clickable)}" '
+        f'password="{_b(v.password)}" selected="{_b(v.selected)}" '
+    )
+    if not u2:
+        return head + f'bounds="[{x1},{y1}][{x2},{y2}]"'
+    hint = escape(v.hint if isinstance(v.hint, str) else "")
+    return head + (
+        f'visible-to-user="true" bounds="[{x1},{y1}][{x2},{y2}]" '
+        f'drawing-order="{n.index + 1}" hint="{hint}" display-id="0"'
+    )
+
+
+def _children(win: Window) -> list[list[int]]:
+    kids: list[list[int]] = [[] for _ in win.nodes]
+    for i, n in enumerate(win.nodes):
+        if n.parent >= 0:
+            kids[n.parent].append(i)
+    return kids
+
+
+def _write(
+    win: Window, i: int, kids: list[list[int]], out: list[str], *, u2: bool, level: int
+) -> None:
+    pad = "  " * level if u2 else ""
+    nl = "\n" if u2 else ""
+    if not kids[i]:
+        out.append(f"{pad}<node {_attrs(win, i, u2=u2)} />{nl}")
+        return
+    out.append(f"{pad}<node {_attrs(win, i, u2=u2)}>{nl}")
+    for k in kids[i]:
+        _write(win, k, kids, out, u2=u2, level=level + 1)
+    out.append(f"{pad}</node>{nl}")
+
+
+def dump_xml(window: Window) -> str:
+    """The classic ``uiautomator dump`` of one window (the active one): one line."""
+    out = [DECLARATION, '<hierarchy rotation="0">']
+    if window.nodes:
+        _write(window, 0, _children(window), out, u2=False, level=0)
+    out.append("</hierarchy>")
+    return "".join(out)
+
+
+def dump_u2(windows: Sequence[Window]) -> str:
+    """uiautomator2's dump: every window's root, pretty-printed, with its extra attributes."""
+    out = [DECLARATION + "\n", '<hierarchy rotation="0">\n']
+    for win in windows:
+        if win.nodes:
+            _write(win, 0, _children(win), out, u2=True, level=1)
+    out.append("</hierarchy>")
+    return "".join(out)
+
+
+_CACHE: dict[tuple[object, ...], Element] = {}
+_CACHE_MAX = 200_000
+
+
+def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
+    """The ``Screen`` that parsing :func:`dump_u2` of these windows gives.
+
+    Elements are frozen values, so equal nodes from earlier frames are reused from a cache.
+    """
+    from droidpilot.device.screen import _window_kind
+
+    if len(_CACHE) > _CACHE_MAX:
+        _CACHE.clear()
+    cache = _CACHE
+    elements: list[Element] = []
+    infos: list[WindowInfo] = []
+    append = elements.append
+    for win in windows:
+        if not win.nodes:
+            continue
+        base = len(elements)
+        w_index = len(infos)
+        pkg = win.package
+        root = win.nodes[0]
+        rb = Bounds(x1=root.x1, y1=root.y1, x2=root.x2, y2=root.y2)
+        infos.append(
+            WindowInfo(
+                index=w_index, package=pkg, bounds=rb, kind=_window_kind(pkg, rb, width, height)
+            )
+        )
+        for i, n in enumerate(win.nodes):
+            v = n.view
+            cls = v.cls
+            text = v.text if isinstance(v.text, str) else ""
+            desc = v.desc if isinstance(v.desc, str) else ""
+            hint = v.hint if isinstance(v.hint, str) else ""
+            key = (
+                base + i,
+                n.parent,
+                n.depth,
+                w_index,
+                text,
+                desc,
+                v.rid,
+                cls,
+                pkg,
+                hint,
+                n.x1,
+                n.y1,
+                n.x2,
+                n.y2,
+                v.clickable,
+                v.long_clickable,
+                v.scrollable,
+                v.checkable,
+                v.checked,
+                v.focusable,
+                v.focused,
+                v.password,
+                v.selected,
+                v.enabled,
+            )
+            hit = cache.get(key)
+            if hit is not None:
+                append(hit)
+                continue
+            editable = (
+                is_editable_class(cls)
+                or (v.password and v.focusable)
+                or (
+                    cls == "android.view.View"
+                    and v.focusable
+                    and not v.clickable
+                    and bool(text)
+                    and not desc
+                )
+            )
+            el = Element(
+                index=base + i,
+                parent=base + n.parent if n.parent >= 0 else None,
+                depth=n.depth,
+                window=w_index,
+                text=text,
+                content_desc=desc,
+                resource_id=v.rid,
+                class_name=cls,
+                package=pkg,
+                hint=hint,
+                bounds=rb if i == 0 else Bounds(x1=n.x1, y1=n.y1, x2=n.x2, y2=n.y2),
+                clickable=v.clickable,
+                long_clickable=v.long_clickable,
+                editable=editable,
+                scrollable=v.scrollable,
+                checkable=v.checkable,
+                checked=v.checked,
+                focusable=v.focusable,
+                focused=v.focused,
+                password=v.password,
+                selected=v.selected,
+                enabled=v.enabled,
+                visible=True,
+            )
+            cache[key] = el
+            append(el)
+    return Screen(elements=tuple(elements), windows=tuple(infos), width=width, height=height)

@@ -1,0 +1,454 @@
+"""The layout engine: sizes and places a view tree in a window, then flattens what is on screen.
+
+Measure, then place, as Android does, simplified: linear layouts with weights (a ``MATCH``
+child of a column of known height shares the rest of it like ``weight=1``), frames with
+gravity, scroll containers that lay their content at its natural size and move it by their
+scroll offset, and lazy lists that build only the rows on screen. Text size is estimated from
+the characters (CJK is one em wide, Latin about half) and wraps at the width it is given.
+
+:func:`flatten` keeps the nodes whose visible part (clipped by every parent) is not empty, in
+depth-first order: what ``uiautomator dump`` writes, what taps hit, what screenshots draw.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from droidpilot.device.sim.views import MATCH, WRAP, View
+
+__all__ = ["UNBOUNDED", "Layout", "Node", "text_width"]
+
+UNBOUNDED = 1 << 28
+
+_BOX_ROLES = frozenset({"image", "icon", "up", "progress", "spacer", "divider"})
+_MIN48 = frozenset(
+    {"primary", "secondary", "flat", "edit", "check", "switch", "radio", "spinner_text", "date"}
+)
+_EXTRA_W = {
+    "primary": 32,
+    "secondary": 32,
+    "flat": 24,
+    "edit": 16,
+    "check": 40,
+    "radio": 40,
+    "switch": 64,
+    "date": 16,
+    "spinner_text": 40,
+}
+
+
+def text_width(value: str, size_px: float) -> int:
+    """Estimated width in pixels of one line of ``value`` at ``size_px``."""
+    if value.isascii():
+        return int(len(value) * size_px * 0.55)
+    wide = sum(1 for ch in value if ord(ch) >= 0x2E80)
+    return int(((len(value) - wide) * 0.55 + wide * 1.0) * size_px)
+
+
+class Node:
+    """One on-screen node of a window after layout (in depth-first order)."""
+
+    __slots__ = ("depth", "index", "parent", "view", "x1", "x2", "y1", "y2")
+
+    def __init__(
+        self, view: View, depth: int, parent: int, index: int, vis: tuple[int, int, int, int]
+    ) -> None:
+        self.view = view
+        self.depth = depth
+        self.parent = parent
+        self.index = index
+        self.x1, self.y1, self.x2, self.y2 = vis
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.x1 <= x < self.x2 and self.y1 <= y < self.y2
+
+
+class Layout:
+    """Lays out one window's tree: ``run(root, rect)`` then ``flatten(root)``."""
+
+    __slots__ = ("fields", "focus", "lang", "package", "scale")
+
+    def __init__(
+        self,
+        *,
+        scale: float,
+        lang: str,
+        package: str,
+        fields: Mapping[str, object] | None = None,
+        focus: str | None = None,
+    ) -> None:
+        self.scale = scale
+        self.lang = lang
+        self.package = package
+        self.fields: Mapping[str, object] = fields if fields is not None else {}
+        self.focus = focus
+
+    def px(self, dp: float) -> int:
+        return round(dp * self.scale)
+
+    def run(self, root: View, x: int, y: int, w: int, h: int) -> None:
+        root.w = MATCH
+        if root.h == WRAP and root.kind in ("col", "row", "frame"):
+            root.h = MATCH
+        self.measure(root, w, h)
+        self.place(root, x, y)
+
+    # ------------------------------------------------------------------ resolve
+    def resolve(self, v: View) -> None:
+        lang = self.lang
+        if v.id:
+            v.rid = v.id if ":" in v.id else f"{self.package}:id/{v.id}"
+        if not isinstance(v.text, str):
+            v.text = v.text.get(lang)
+        if not isinstance(v.desc, str):
+            v.desc = v.desc.get(lang)
+        if not isinstance(v.hint, str):
+            v.hint = v.hint.get(lang)
+        if v.editable:
+            stored = self.fields.get(v.id) if v.id else None
+            content = (
+                stored if isinstance(stored, str) else (v.value if isinstance(v.value, str) else "")
+            )
+            v.value = content
+            v.text = ("•" * len(content) if v.password else content) or v.hint
+            v.focused = bool(v.id) and v.id == self.focus
+        elif v.checkable and v.on_checked is None and v.role != "radio" and v.id:
+            override = self.fields.get("checked:" + v.id)
+            if isinstance(override, bool):
+                v.checked = override
+        elif v.role == "spinner" and v.options:
+            override = self.fields.get("spin:" + v.id) if v.on_select is None else None
+            if isinstance(override, int):
+                v.value = override
+            sel = v.value if isinstance(v.value, int) else 0
+            label = v.options[sel] if 0 <= sel < len(v.options) else ""
+            v.children[0].text = label if isinstance(label, str) else label.get(lang)
+
+    # ------------------------------------------------------------------ measure
+    def measure(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        self.resolve(v)
+        kind = v.kind
+        if kind == "leaf":
+            w, h = self._measure_leaf(v, aw, ah)
+        elif kind == "col":
+            w, h = self._measure_col(v, aw, ah)
+        elif kind == "row":
+            w, h = self._measure_row(v, aw, ah)
+        elif kind == "frame":
+            w, h = self._measure_frame(v, aw, ah)
+        else:
+            w, h = self._measure_scroll(v, aw, ah)
+        v.box = (0, 0, w, h)
+        return w, h
+
+    def _width(self, v: View, aw: int) -> int | None:
+        if v.w == MATCH:
+            return aw if aw < UNBOUNDED else None
+        if v.w >= 0:
+            return min(self.px(v.w), aw)
+        return None
+
+    def _height(self, v: View, ah: int) -> int | None:
+        if v.h == MATCH:
+            return ah if ah < UNBOUNDED else None
+        if v.h >= 0:
+            return self.px(v.h)
+        return None
+
+    def _measure_leaf(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        s = self.scale
+        fixed_w = self._width(v, aw)
+        fixed_h = self._height(v, ah)
+        role = v.role
+        if role in _BOX_ROLES or v.cls.endswith(("ImageView", "ImageButton", "ProgressBar")):
+            return (
+                fixed_w if fixed_w is not None else min(self.px(48), aw),
+                fixed_h if fixed_h is not None else self.px(48),
+            )
+        label = v.text if isinstance(v.text, str) else ""
+        size_px = v.size * s
+        pad = self.px(v.pad)
+        extra = self.px(_EXTRA_W.get(role, 0)) + 2 * pad
+        tw = text_width(label, size_px)
+        w = fixed_w if fixed_w is not None else min(tw + extra, aw)
+        if fixed_h is not None:
+            return w, fixed_h
+        avail = max(1, w - extra)
+        lines = max(1, math.ceil(tw / avail)) if tw else 1
+        if v.lines:
+            lines = min(lines, v.lines)
+        h = lines * round(size_px * 1.35) + 2 * pad
+        if role in _MIN48:
+            h = max(h + self.px(12), self.px(48))
+        return w, h
+
+    def _flex(self, c: View, bounded: bool) -> float:
+        if c.weight > 0:
+            return c.weight
+        return 1.0 if bounded and c.h == MATCH else 0.0
+
+    def _measure_col(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        pad = self.px(v.pad)
+        w = self._width(v, aw)
+        outer_w = w if w is not None else aw
+        inner_w = max(0, outer_w - 2 * pad)
+        fixed_h = self._height(v, ah)
+        bounded = fixed_h is not None
+        inner_h = (
+            max(0, fixed_h - 2 * pad)
+            if fixed_h is not None
+            else (max(0, ah - 2 * pad) if ah < UNBOUNDED else UNBOUNDED)
+        )
+        used = 0
+        widest = 0
+        flex: list[tuple[View, float]] = []
+        for c in v.children:
+            m = 2 * self.px(c.margin)
+            f = self._flex(c, bounded)
+            if f:
+                flex.append((c, f))
+                continue
+            cw, ch = self.measure(
+                c,
+                max(0, inner_w - m),
+                max(0, inner_h - used - m) if inner_h < UNBOUNDED else UNBOUNDED,
+            )
+            used += ch + m
+            widest = max(widest, cw + m)
+        if flex:
+            rest = max(0, inner_h - used) if bounded else 0
+            total = sum(f for _, f in flex)
+            for c, f in flex:
+                m = 2 * self.px(c.margin)
+                share = int(rest * f / total) if bounded else UNBOUNDED
+                cw, ch = self.measure(c, max(0, inner_w - m), max(0, share - m))
+                if bounded:
+                    ch = max(0, share - m)
+                    c.box = (0, 0, cw, ch)
+                used += ch + m
+                widest = max(widest, cw + m)
+        width = w if w is not None else min(widest + 2 * pad, aw)
+        height = fixed_h if fixed_h is not None else used + 2 * pad
+        return width, height
+
+    def _measure_row(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        pad = self.px(v.pad)
+        w = self._width(v, aw)
+        outer_w = w if w is not None else aw
+        inner_w = max(0, outer_w - 2 * pad)
+        fixed_h = self._height(v, ah)
+        inner_h = (
+            max(0, fixed_h - 2 * pad)
+            if fixed_h is not None
+            else (max(0, ah - 2 * pad) if ah < UNBOUNDED else UNBOUNDED)
+        )
+        used = 0
+        tallest = 0
+        flex: list[View] = []
+        for c in v.children:
+            if c.weight > 0 or (c.w == MATCH and inner_w < UNBOUNDED):
+                flex.append(c)
+                continue
+            m = 2 * self.px(c.margin)
+            cw, ch = self.measure(c, max(0, inner_w - used - m), inner_h)
+            used += cw + m
+            tallest = max(tallest, ch + m)
+        if flex:
+            rest = max(0, inner_w - used) if inner_w < UNBOUNDED else 0
+            total = sum(c.weight or 1.0 for c in flex)
+            for c in flex:
+                m = 2 * self.px(c.margin)
+                share = int(rest * (c.weight or 1.0) / total)
+                saved = c.w
+                c.w = MATCH
+                cw, ch = self.measure(c, max(0, share - m), inner_h)
+                c.w = saved
+                used += cw + m
+                tallest = max(tallest, ch + m)
+        height = fixed_h if fixed_h is not None else tallest + 2 * pad
+        for c in v.children:
+            if c.h == MATCH and c.box[3] != height - 2 * pad:
+                self.measure(c, c.box[2], max(0, height - 2 * pad))
+        width = w if w is not None else min(used + 2 * pad, aw)
+        return width, height
+
+    def _measure_frame(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        pad = self.px(v.pad)
+        w = self._width(v, aw)
+        fixed_h = self._height(v, ah)
+        inner_w = max(0, (w if w is not None else aw) - 2 * pad)
+        inner_h = (
+            max(0, fixed_h - 2 * pad)
+            if fixed_h is not None
+            else (max(0, ah - 2 * pad) if ah < UNBOUNDED else UNBOUNDED)
+        )
+        widest = tallest = 0
+        for c in v.children:
+            m = 2 * self.px(c.margin)
+            cw, ch = self.measure(
+                c, max(0, inner_w - m), max(0, inner_h - m) if inner_h < UNBOUNDED else UNBOUNDED
+            )
+            widest = max(widest, cw + m)
+            tallest = max(tallest, ch + m)
+        width = w if w is not None else min(widest + 2 * pad, aw)
+        height = fixed_h if fixed_h is not None else tallest + 2 * pad
+        if v.role == "spinner":
+            height = max(height, self.px(48))
+        return width, height
+
+    def _measure_scroll(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        w = self._width(v, aw)
+        width = w if w is not None else min(aw, self.px(360))
+        fixed_h = self._height(v, ah)
+        if v.kind == "lazy":
+            content = v.count * self.px(v.item_h)
+            v.count = max(0, v.count)
+            height = fixed_h if fixed_h is not None else min(content, ah, self.px(400))
+            v.value = (content, 0)
+            return width, height
+        main = 0
+        cross = 0
+        for c in v.children:
+            if v.horizontal:
+                cw, ch = self.measure(
+                    c,
+                    UNBOUNDED,
+                    fixed_h if fixed_h is not None else (ah if ah < UNBOUNDED else UNBOUNDED),
+                )
+                main += cw
+                cross = max(cross, ch)
+            else:
+                cw, ch = self.measure(c, width, UNBOUNDED)
+                main += ch + 2 * self.px(c.margin)
+        if v.horizontal:
+            height = fixed_h if fixed_h is not None else cross
+        else:
+            cap = ah if ah < UNBOUNDED else self.px(400)
+            height = fixed_h if fixed_h is not None else min(main, cap)
+        v.value = (main, 0)
+        return width, height
+
+    # ------------------------------------------------------------------ place
+    def place(self, v: View, x: int, y: int) -> None:
+        _, _, w, h = v.box
+        v.box = (x, y, x + w, y + h)
+        kind = v.kind
+        if kind == "leaf" or not (v.children or kind == "lazy"):
+            return
+        pad = self.px(v.pad)
+        grav = v.gravity
+        if kind == "col":
+            content = sum(c.box[3] - c.box[1] + 2 * self.px(c.margin) for c in v.children)
+            cy = y + pad
+            if "center" in grav and "center_horizontal" not in grav:
+                cy += max(0, (h - 2 * pad - content) // 2)
+            elif "bottom" in grav:
+                cy += max(0, h - 2 * pad - content)
+            for c in v.children:
+                m = self.px(c.margin)
+                cw = c.box[2] - c.box[0]
+                cx = x + pad + m
+                if grav == "center" or "center_horizontal" in grav:
+                    cx = x + (w - cw) // 2
+                self.place(c, cx, cy + m)
+                cy += c.box[3] - c.box[1] + 2 * m
+        elif kind == "row":
+            content = sum(c.box[2] - c.box[0] + 2 * self.px(c.margin) for c in v.children)
+            cx = x + pad
+            if grav == "center" or "center_horizontal" in grav:
+                cx += max(0, (w - 2 * pad - content) // 2)
+            elif "end" in grav:
+                cx += max(0, w - 2 * pad - content)
+            for c in v.children:
+                m = self.px(c.margin)
+                ch = c.box[3] - c.box[1]
+                cy = y + pad + m
+                if "center" in grav:
+                    cy = y + (h - ch) // 2
+                self.place(c, cx + m, cy)
+                cx += c.box[2] - c.box[0] + 2 * m
+        elif kind == "frame":
+            for c in v.children:
+                cw, ch = c.box[2] - c.box[0], c.box[3] - c.box[1]
+                g = c.gravity
+                cx = x + pad
+                cy = y + pad
+                if g == "center" or "center_horizontal" in g:
+                    cx = x + (w - cw) // 2
+                elif "end" in g:
+                    cx = x + w - pad - cw
+                if g == "center" or "center_vertical" in g:
+                    cy = y + (h - ch) // 2
+                elif "bottom" in g:
+                    cy = y + h - pad - ch
+                self.place(c, cx, cy)
+        elif kind == "scroll":
+            self._place_scroll(v, x, y, w, h)
+        else:
+            self._place_lazy(v, x, y, w, h)
+
+    def _offset(self, v: View, limit: int) -> int:
+        raw = self.fields.get("scroll:" + v.id) if v.id else 0
+        off = raw if isinstance(raw, int) else 0
+        return max(0, min(off, limit))
+
+    def _place_scroll(self, v: View, x: int, y: int, w: int, h: int) -> None:
+        main = v.value[0] if isinstance(v.value, tuple) else 0
+        limit = max(0, main - (w if v.horizontal else h))
+        off = self._offset(v, limit)
+        v.value = (main, limit)
+        cx, cy = (x - off, y) if v.horizontal else (x, y - off)
+        for c in v.children:
+            m = self.px(c.margin)
+            if v.horizontal:
+                self.place(c, cx, cy)
+                cx += c.box[2] - c.box[0]
+            else:
+                self.place(c, cx + m, cy + m)
+                cy += c.box[3] - c.box[1] + 2 * m
+
+    def _place_lazy(self, v: View, x: int, y: int, w: int, h: int) -> None:
+        ih = max(1, self.px(v.item_h))
+        main = v.count * ih
+        limit = max(0, main - h)
+        off = self._offset(v, limit)
+        v.value = (main, limit)
+        item = v.item
+        if item is None or v.count <= 0:
+            return
+        first = off // ih
+        last = min(v.count - 1, (off + h - 1) // ih)
+        kids: list[View] = []
+        for i in range(first, last + 1):
+            c = item(i)
+            self.measure(c, w, ih)
+            c.box = (0, 0, c.box[2], ih)
+            self.place(c, x, y + i * ih - off)
+            kids.append(c)
+        v.children = kids
+
+    # ------------------------------------------------------------------ flatten
+    def flatten(
+        self,
+        root: View,
+        clip: tuple[int, int, int, int],
+        depth: int = 0,
+        out: list[Node] | None = None,
+        parent: int = -1,
+        index: int = 0,
+    ) -> list[Node]:
+        """The nodes with a non-empty visible part, depth first (bounds clipped to parents)."""
+        nodes: list[Node] = [] if out is None else out
+        x1, y1, x2, y2 = root.box
+        vx1, vy1 = max(x1, clip[0]), max(y1, clip[1])
+        vx2, vy2 = min(x2, clip[2]), min(y2, clip[3])
+        if vx2 <= vx1 or vy2 <= vy1:
+            return nodes
+        vis = (vx1, vy1, vx2, vy2)
+        root.vis = vis
+        me = len(nodes)
+        nodes.append(Node(root, depth, parent, index, vis))
+        for i, c in enumerate(root.children):
+            self.flatten(c, vis, depth + 1, nodes, me, i)
+        return nodes
