@@ -292,6 +292,90 @@ def sim_screen(seed: int, lang: str, app: str | None, actions: tuple[str, ...],
 
 # ---- end block: sim ----
 
+# ---- block: adb (device/adb.py, sim serve, devices) ----
+
+
+@click.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=5555, show_default=True,
+              help="Port of the first phone; phone i listens on PORT+i (0: any free ports).")
+@click.option("--count", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="How many phones.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True,
+    help="Seed of phone 0 (phone i: SEED+i).",
+)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback unless you say otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="Print the addresses as one JSON document.")
+def sim_serve(port: int, count: int, seed: int, lang: str, host: str, as_json: bool) -> None:
+    """Serve simulated phones over the ADB protocol (then: adb connect HOST:PORT)."""
+    from droidpilot.device.sim.serve import SimServer
+
+    def ready(server: SimServer) -> None:
+        if as_json:
+            emit_json({"phones": [{"address": a, "serial": h.serial}
+                                  for a, h in zip(server.addresses, server.handsets, strict=True)]})
+        else:
+            for a in server.addresses:
+                click.echo(f"serving a simulated phone on {a}  (adb connect {a})")
+            click.echo("Ctrl-C to stop", err=True)
+
+    try:
+        SimServer(host=host, port=port, count=count, seed=seed, lang=lang).serve_forever(ready)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc}", EXIT_DEVICE, as_json=as_json)
+
+
+sim.add_command(sim_serve)
+
+
+def _adb_devices(host: str | None, port: int | None) -> list[dict[str, str]]:
+    import adbutils
+
+    client = adbutils.AdbClient(host=host, port=port)
+    with client.make_connection(timeout=10) as c:
+        c.send_command("host:devices-l")
+        c.check_okay()
+        listing = c.read_string_block()
+    out = []
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        tags = dict(f.split(":", 1) for f in fields[2:] if ":" in f)
+        out.append({"serial": fields[0], "state": fields[1], "model": tags.get("model", ""),
+                    "product": tags.get("product", ""), "kind": "adb"})
+    return out
+
+
+@cli.command("devices")
+@click.option("--adb-host", default=None,
+              help="adb server host (default: ANDROID_ADB_SERVER_HOST or 127.0.0.1).")
+@click.option("--adb-port", type=int, default=None,
+              help="adb server port (default: ANDROID_ADB_SERVER_PORT or 5037).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def devices(adb_host: str | None, adb_port: int | None, as_json: bool) -> None:
+    """What adb sees (serial, model, state), plus the built-in simulated phone."""
+    found = [{"serial": "sim", "state": "device", "model": "droidpilot simulated phone",
+              "product": "droidpilot_sim", "kind": "sim"}]
+    adb_error = None
+    try:
+        found += _adb_devices(adb_host, adb_port)
+    except Exception as exc:  # CLI boundary: no adb server is not an error, just no devices
+        logger.debug("adb devices failed", exc_info=True)
+        adb_error = str(exc) or type(exc).__name__
+    if as_json:
+        emit_json({"devices": found, "adb_error": adb_error})
+        return
+    for d in found:
+        click.echo(f"{d['serial']:<24} {d['state']:<12} {d['model']}")
+    if adb_error:
+        click.echo(f"(adb: {adb_error})", err=True)
+
+
+# ---- end block: adb ----
+
 # ---- block: model (planner) ----
 
 # ---- end block: model ----

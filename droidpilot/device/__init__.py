@@ -31,9 +31,12 @@ def open_device(config: DeviceConfig) -> Device:
             from droidpilot.device.sim import SimDevice
 
             return SimDevice.from_config(config)
-        case "adb" | "u2":
-            raise ConfigError(
-                f"device kind {config.kind!r} (serial {config.serial}) is not built yet: "
-                "only the simulated phone (--device sim) is available in this version"
-            )
+        case "adb":
+            from droidpilot.device.adb import AdbDevice
+
+            return AdbDevice.from_config(config)
+        case "u2":
+            from droidpilot.device.u2 import U2Device
+
+            return U2Device.from_config(config)
     raise ConfigError(f"unknown device kind {config.kind!r}")
