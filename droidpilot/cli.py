@@ -382,6 +382,153 @@ def devices(adb_host: str | None, adb_port: int | None, as_json: bool) -> None:
 
 # ---- block: tasks ----
 
+
+@cli.group("tasks")
+def tasks_group() -> None:
+    """The task catalog: list, show and verify the task specs (their oracles)."""
+
+
+@tasks_group.command("list")
+@click.option("--suite", default=None, help="Only the tasks of this suite.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def tasks_list(suite: str | None, as_json: bool) -> None:
+    """List the task templates (id, suites, apps, kind, difficulty)."""
+    from droidpilot.tasks import all_specs, by_suite
+
+    try:
+        specs = by_suite(suite) if suite else all_specs()
+    except TaskError as exc:
+        fail(str(exc), EXIT_USAGE, as_json=as_json)
+    rows = [
+        {
+            "id": s.id,
+            "suites": list(s.suites),
+            "apps": list(s.apps),
+            "lang": ["en", "zh"],
+            "kind": s.kind,
+            "difficulty": s.difficulty,
+            "tags": list(s.tags),
+            "budget": s.budget,
+            "checker": s.checker is not None,
+        }
+        for s in specs
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for s in specs:
+        apps = " ".join(a.rsplit(".", 1)[-1] for a in s.apps)
+        click.echo(f"{s.id:<40} {','.join(s.suites):<24} {s.kind:<10} {s.difficulty:<6} {apps}")
+    click.echo(f"{len(rows)} task templates")
+
+
+@tasks_group.command("show")
+@click.argument("task_id")
+@click.option("--seed", default=0, show_default=True, type=int, help="The instance's seed.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def tasks_show(task_id: str, seed: int, lang: str, as_json: bool) -> None:
+    """Show one task instance: goal in both languages, params, milestones, budget, oracle."""
+    from droidpilot.device.sim import SimDevice, SimPhone
+    from droidpilot.tasks import get, run_oracle
+
+    try:
+        spec = get(task_id)
+        phone = SimPhone(seed=seed, lang=lang)
+        task = spec.instantiate(seed, lang=lang, phone=phone)
+        doc = task.describe()
+        run = run_oracle(task, SimDevice(phone))
+    except TaskError as exc:
+        fail(str(exc), EXIT_USAGE, as_json=as_json)
+    doc["oracle"] = {
+        "steps": run.steps,
+        "success": run.success,
+        "reason": run.reason,
+        "return": round(run.returned, 6),
+        "error": run.error,
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    goals = doc["goal"]
+    assert isinstance(goals, dict)
+    click.echo(f"{spec.id}  ({spec.kind}, {spec.difficulty}; suites {', '.join(spec.suites)})")
+    click.echo(f"  goal en: {goals['en']}")
+    click.echo(f"  goal zh: {goals['zh']}")
+    click.echo(f"  params:  {json.dumps(doc['params'], ensure_ascii=False)}")
+    for m in spec.milestones:
+        click.echo(f"  milestone {m.name} ({m.weight:g})")
+    click.echo(
+        f"  budget {spec.budget} steps; oracle {run.steps} steps, "
+        f"{'success' if run.success else 'FAILED'}: {run.reason}"
+    )
+    if spec.checker is not None:
+        click.echo(f"  real-phone checker: {spec.checker.describe()}")
+
+
+@tasks_group.command("verify")
+@click.option("--suite", default=None, help="Only this suite.")
+@click.option("--tasks", "pattern", default=None, help="Only ids matching this glob.")
+@click.option(
+    "--seeds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Seeds 0..K-1 per template (languages alternate).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def tasks_verify(suite: str | None, pattern: str | None, seeds: int, as_json: bool) -> None:
+    """Run every oracle on the in-process simulated phone; exit 1 if any fails."""
+    import time
+
+    from droidpilot.tasks import all_specs, by_pattern, by_suite, verify
+
+    t0 = time.perf_counter()
+    try:
+        specs = by_pattern(pattern) if pattern else by_suite(suite) if suite else all_specs()
+    except TaskError as exc:
+        fail(str(exc), EXIT_USAGE, as_json=as_json)
+    results = verify(specs, range(seeds))
+    seconds = time.perf_counter() - t0
+    failed = [r for r in results if not r.ok]
+    steps = sum(r.steps for r in results)
+    doc = {
+        "templates": len(results),
+        "seeds": seeds,
+        "failed": [r.task_id for r in failed],
+        "passed": len(results) - len(failed),
+        "steps": steps,
+        "seconds": round(seconds, 3),
+        "results": [
+            {
+                "id": r.task_id,
+                "passes": r.passes,
+                "runs": len(r.runs),
+                "steps": [x.steps for x in r.runs],
+                "problems": [p for x in r.runs for p in x.problems()][:5],
+            }
+            for r in results
+        ],
+    }
+    if as_json:
+        emit_json(doc)
+    else:
+        for r in results:
+            mark = "ok  " if r.ok else "FAIL"
+            click.echo(
+                f"{mark} {r.task_id:<40} {r.passes}/{len(r.runs)}  "
+                f"steps {'/'.join(str(x.steps) for x in r.runs)}"
+            )
+            for x in r.runs:
+                for problem in x.problems()[:2]:
+                    click.echo(f"       seed {x.seed} ({x.lang}): {problem[:200]}")
+        click.echo(
+            f"{len(results) - len(failed)}/{len(results)} templates pass all {seeds} "
+            f"seeds; {steps} oracle steps in {seconds:.1f} s"
+        )
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
 # ---- end block: tasks ----
 
 # ---- block: agent (run, eval, collect, export, view) ----

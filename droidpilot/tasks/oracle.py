@@ -1,0 +1,295 @@
+"""Shared oracle helpers: a small driver over the public Device API.
+
+An oracle is a scripted solution: it observes, finds items of the ScreenView by their words
+or resource-id, and performs Tap/Type/Scroll/Key/OpenApp actions, exactly as an agent would.
+It never reads or writes an app's model. Its last action (``answer`` or ``finish``) is
+returned, not performed: the episode loop judges it.
+
+:class:`Driver` counts the steps and calls ``on_step(action)`` after each one, so a caller can
+score every step (the oracle runner in :mod:`.verify`) or log it as a demonstration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from droidpilot.device.base import Device
+from droidpilot.errors import TaskError
+from droidpilot.types import (
+    Action,
+    KeyAction,
+    Observation,
+    OpenAppAction,
+    ScrollAction,
+    TapAction,
+    TypeAction,
+    ViewItem,
+    WaitAction,
+)
+
+__all__ = ["Driver", "OracleStuck"]
+
+logger = logging.getLogger(__name__)
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+#: How many more times to look (observe, no action) before scrolling for an item.
+_SETTLE_LOOKS = 3
+
+
+class OracleStuck(TaskError):
+    """The scripted solution could not find what it looked for (a broken oracle or app)."""
+
+
+class Driver:
+    """Finds items on the current screen and acts on them, through ``Device`` only."""
+
+    def __init__(
+        self,
+        device: Device,
+        *,
+        lang: str,
+        on_step: Callable[[Action], None] | None = None,
+        max_steps: int = 500,
+    ) -> None:
+        self.device = device
+        self.lang = lang
+        self.on_step = on_step
+        self.max_steps = max_steps
+        self.steps = 0
+        self._obs: Observation | None = None
+
+    # ------------------------------------------------------------------ seeing
+    def t(self, en: str, zh: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def obs(self) -> Observation:
+        if self._obs is None:
+            self._obs = self.device.observe()
+        return self._obs
+
+    def screen(self) -> str:
+        return self.obs().view.text
+
+    def _match(self, words: str, rid: str, exact: bool, prefix: bool) -> ViewItem | None:
+        for it in self.obs().view.items:
+            if rid and not it.resource_id.endswith(f":id/{rid}") and it.resource_id != rid:
+                continue
+            if words:
+                if exact and it.text != words:
+                    continue
+                if prefix and not (it.text == words or it.text.startswith(words + " |")):
+                    continue
+                if not exact and not prefix and words not in it.text:
+                    continue
+            if it.bounds.height <= 0:
+                continue
+            return it
+        return None
+
+    def find(
+        self,
+        words: str = "",
+        *,
+        rid: str = "",
+        exact: bool = False,
+        prefix: bool = False,
+        scroll: bool = True,
+        within: str = "",
+        tries: int = 30,
+    ) -> ViewItem | None:
+        """The first item with these words (and resource-id), scrolling to look for it.
+
+        ``prefix``: the item's text is ``words`` or starts with ``words |`` (a card's title);
+        ``within``: only scroll the container with this resource-id.
+        """
+        found = self._match(words, rid, exact, prefix)
+        for _ in range(_SETTLE_LOOKS):  # a toast may cover it for a few frames: look again
+            if found is not None:
+                return found
+            self._obs = None
+            found = self._match(words, rid, exact, prefix)
+        if found is not None or not scroll:
+            return found
+        if self.obs().keyboard:
+            self.back()
+            found = self._match(words, rid, exact, prefix)
+            if found is not None:
+                return found
+        scrollers = [
+            it
+            for it in self.obs().view.items
+            if it.scrollable and (not within or it.resource_id.endswith(f":id/{within}"))
+        ]
+        scrollers.sort(key=lambda it: it.bounds.area, reverse=True)
+        for sc in scrollers:
+            horizontal = sc.bounds.width > 2 * sc.bounds.height
+            dirs = ("right", "left") if horizontal else ("down", "up")
+            for direction in dirs:
+                for _ in range(tries):
+                    item = self._item_like(sc)
+                    if item is None:
+                        break
+                    before = self.screen()
+                    self.act(ScrollAction(direction=direction, element=item.id))  # type: ignore[arg-type]
+                    found = self._match(words, rid, exact, prefix)
+                    if found is not None:
+                        return found
+                    if self.screen() == before:
+                        break
+        return None
+
+    def _item_like(self, sc: ViewItem) -> ViewItem | None:
+        for it in self.obs().view.items:
+            if it.scrollable and it.resource_id == sc.resource_id and it.id == sc.id:
+                return it
+        for it in self.obs().view.items:
+            if it.scrollable and it.resource_id == sc.resource_id:
+                return it
+        return None
+
+    def must(
+        self,
+        words: str = "",
+        *,
+        rid: str = "",
+        exact: bool = False,
+        prefix: bool = False,
+        within: str = "",
+    ) -> ViewItem:
+        found = self.find(words, rid=rid, exact=exact, prefix=prefix, within=within)
+        if found is None:
+            raise OracleStuck(f"no item {words!r} (id {rid!r}) on screen:\n{self.screen()}")
+        return found
+
+    def has(self, words: str = "", *, rid: str = "") -> bool:
+        return self._match(words, rid, False, False) is not None
+
+    def text_of(self, rid: str) -> str:
+        return self.must(rid=rid).text
+
+    # ------------------------------------------------------------------ acting
+    def act(self, action: Action) -> None:
+        if self.steps >= self.max_steps:
+            raise OracleStuck(f"the oracle took more than {self.max_steps} steps")
+        self.device.perform(action)
+        self.steps += 1
+        self._obs = None
+        if self.on_step is not None:
+            self.on_step(action)
+
+    def tap(
+        self,
+        words: str = "",
+        *,
+        rid: str = "",
+        exact: bool = False,
+        prefix: bool = False,
+        within: str = "",
+    ) -> None:
+        try:
+            item = self.must(words, rid=rid, exact=exact, prefix=prefix, within=within)
+        except OracleStuck:
+            point = self._element_point(rid) if rid and not words else None
+            if point is None:
+                raise
+            logger.debug("%s is on the screen but not in the view: tapping %s", rid, point)
+            self.act(TapAction(x=point[0], y=point[1]))
+            return
+        self.act(TapAction(element=item.id))
+
+    def child_text(self, item: ViewItem, rid: str) -> str:
+        """The words of the element with ``rid`` inside ``item`` (the parsed screen keeps
+        what the compact view shortened)."""
+        els = self.obs().screen.elements
+        for e in els[item.element + 1 :]:
+            p = e.parent
+            while p is not None and p != item.element:
+                p = els[p].parent
+            if p == item.element and (e.resource_id.endswith(f":id/{rid}")):
+                return e.text or e.content_desc
+        return ""
+
+    def _element_point(self, rid: str) -> tuple[int, int] | None:
+        """The centre of a visible element with this resource-id in the parsed screen (for an
+        element the compact view left out)."""
+        for e in self.obs().screen.elements:
+            if (
+                e.visible
+                and not e.bounds.empty
+                and (e.resource_id == rid or e.resource_id.endswith(f":id/{rid}"))
+            ):
+                return e.bounds.center
+        return None
+
+    def type(
+        self, text: str, *, rid: str = "", words: str = "", submit: bool = False, hide: bool = True
+    ) -> None:
+        item = self.must(words, rid=rid)
+        self.act(TypeAction(text=text, element=item.id, submit=submit))
+        if hide and not submit:
+            self.hide_keyboard()
+
+    def back(self) -> None:
+        self.act(KeyAction(key="back"))
+
+    def home(self) -> None:
+        self.act(KeyAction(key="home"))
+
+    def wait(self, seconds: float) -> None:
+        self.act(WaitAction(seconds=seconds))
+
+    def hide_keyboard(self) -> None:
+        if self.obs().keyboard:
+            self.back()
+
+    def open(self, name: str) -> None:
+        """Open an app by its label, from wherever we are (a fresh start from home)."""
+        if self.obs().app != "com.android.launcher3" and self.steps:
+            self.home()
+        self.act(OpenAppAction(name=name))
+
+    # ------------------------------------------------------------------ shared flows
+    def pay(self, pin: str, *, code_from: Callable[[Driver], str] | None = None) -> None:
+        """On the wallet's PIN pad: the PIN, an SMS code when asked for one, then Done."""
+        for d in pin:
+            self.tap(rid=f"key_{d}")
+        if self.has(rid="code") and code_from is not None:
+            code = code_from(self)
+            self.type(code, rid="code")
+            self.tap(rid="confirm_code")
+        self.tap(rid="done")
+
+    def pick_date(self, rid: str, day: dt.date) -> None:
+        """Set a date field: open its picker, go to the month, tap the day, OK."""
+        self.tap(rid=rid)
+        for _ in range(24):
+            month = self.text_of("android:id/month_view")
+            want = (
+                f"{_MONTHS[day.month - 1]} {day.year}"
+                if self.lang == "en"
+                else f"{day.year}年{day.month}月"
+            )
+            if month == want:
+                break
+            shown = _parse_month(month)
+            self.tap(rid="android:id/next" if shown < (day.year, day.month) else "android:id/prev")
+        desc = (
+            f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
+            if self.lang == "en"
+            else f"{day.year}年{day.month}月{day.day}日"
+        )
+        self.tap(desc)
+        self.tap(rid="android:id/button1")
+
+
+def _parse_month(text: str) -> tuple[int, int]:
+    if "年" in text:
+        y, _, rest = text.partition("年")
+        return int(y), int(rest.rstrip("月"))
+    name, _, y = text.rpartition(" ")
+    return int(y), _MONTHS.index(name) + 1

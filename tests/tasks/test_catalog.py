@@ -1,0 +1,124 @@
+"""The catalog test, in the way Gymnasium checks every registered environment: for every task
+template and five seeds, success is false right after setup, the oracle reaches success within
+the budget, the milestones fire in order, the step rewards add up, and both languages
+instantiate."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from droidpilot.device.sim import SimDevice, SimPhone
+from droidpilot.tasks import all_specs, by_pattern, by_suite, get, run_oracle
+from droidpilot.tasks.reward import SUCCESS_BONUS
+from droidpilot.tasks.spec import Task, TaskSpec
+from droidpilot.types import FinishAction
+
+SEEDS = range(5)
+SPECS = all_specs()
+ID = re.compile(r"^[A-Z][a-z]+([A-Z][a-z0-9]+)+$")
+
+
+@pytest.fixture(scope="module")
+def device() -> SimDevice:
+    return SimDevice(SimPhone())
+
+
+def test_the_catalog_is_big_sorted_and_unique() -> None:
+    ids = [s.id for s in SPECS]
+    assert len(ids) >= 60
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    for suite in ("food", "travel", "tickets", "crossapp", "infeasible", "adversarial", "qa"):
+        assert by_suite(suite), suite
+    assert get("FoodGoOrderDish").id == "FoodGoOrderDish"
+    assert {s.id for s in by_pattern("TravelBook*")} >= {"TravelBookTrain", "TravelBookHotel"}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_spec_is_well_formed(spec: TaskSpec) -> None:
+    assert ID.match(spec.id), spec.id
+    assert math.isclose(spec.total_weight, 1.0), spec.id
+    assert spec.apps
+    assert spec.suites
+    assert spec.budget > 0
+    if spec.effects.pays:
+        assert "payment" in spec.sensitive
+    if spec.effects.sends:
+        assert "send" in spec.sensitive
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_oracle_solves_every_seed(spec: TaskSpec, device: SimDevice) -> None:
+    for seed in SEEDS:
+        lang = "en" if seed % 2 == 0 else "zh"
+        task = spec.instantiate(seed, lang=lang, phone=device.phone)
+        goals = task.goals()
+        assert goals["en"]
+        assert goals["zh"]
+        assert "{" not in goals["en"] + goals["zh"]
+        assert re.search("[\u4e00-\u9fff]", goals["zh"]), goals["zh"]
+        run = run_oracle(task, device)
+        where = f"{spec.id} seed {seed} ({lang})"
+        assert run.error is None, f"{where}: {run.error}"
+        assert not run.success_at_start, f"{where}: successful right after setup"
+        assert run.success, f"{where}: {run.reason}"
+        assert run.steps <= task.budget, f"{where}: {run.steps} steps > {task.budget}"
+        assert run.in_order, f"{where}: milestones out of order {run.first_reached}"
+        assert math.isclose(run.final_progress, spec.total_weight), where
+        assert math.isclose(run.returned, run.final_progress + SUCCESS_BONUS), where
+        assert all(c.evidence for comps in run.components for c in comps), where
+        if spec.kind == "infeasible":
+            assert isinstance(run.final, FinishAction)
+            assert run.final.status == "infeasible"
+
+
+def test_same_seed_same_task_and_languages_differ() -> None:
+    spec = get("TravelBookTrain")
+    a = spec.instantiate(3, lang="en")
+    b = spec.instantiate(3, lang="zh")
+    assert a.params == b.params
+    assert a.goal != b.goal
+    assert spec.instantiate(4, lang="en").params != a.params
+
+
+def test_wrong_end_and_wrong_payment_are_failures(device: SimDevice) -> None:
+    task: Task = get("FoodGoOrderSoldOutDish").instantiate(0, lang="en", phone=device.phone)
+    base = task.setup(device)
+    phone = device.phone
+    assert not task.check(phone, base, FinishAction(status="success")).success
+    assert not task.check(phone, base, FinishAction(status="infeasible", message="hmm")).success
+    ok = task.check(phone, base, FinishAction(status="infeasible", message="It is sold out."))
+    assert ok.success
+    assert ok.reward == SUCCESS_BONUS
+
+
+def test_an_unasked_payment_is_penalised_and_fails(device: SimDevice) -> None:
+    from droidpilot.device.sim.apps.food.payments import place_paid_order
+    from droidpilot.device.sim.apps.foodgo import FoodGoApp
+    from droidpilot.device.sim.apps.wallet.app import WalletApp
+
+    task = get("FoodGoAskDishPrice").instantiate(1, lang="en", phone=device.phone)
+    base = task.setup(device)
+    phone = device.phone
+    before = task.state(phone, base)
+    place_paid_order(
+        phone.model(FoodGoApp), phone.model(WalletApp), task.params.s("_dish_id"), phone.clock.now()
+    )
+    after = task.state(phone, base)
+    reward, comps = task.reward(before, after)
+    assert [c.name for c in comps] == ["penalty:irreversible"]
+    assert reward < 0
+    price = phone.read(FoodGoApp).dish(task.params.s("_dish_id")).price
+    from droidpilot.types import AnswerAction
+
+    verdict = task.check(phone, base, AnswerAction(text=f"¥{price / 100:.2f}"))
+    assert not verdict.success
+    assert "not asked for" in verdict.reason
+
+
+def test_a_real_phone_without_a_checker_gets_no_reward(device: SimDevice) -> None:
+    task = get("WalletAskBalance").instantiate(0, lang="en", phone=device.phone)
+    assert task.check_real(device, None) is None
