@@ -378,6 +378,43 @@ def devices(adb_host: str | None, adb_port: int | None, as_json: bool) -> None:
 
 # ---- block: model (planner) ----
 
+
+@cli.group("model")
+def model_group() -> None:
+    """Planner models: export, inspect."""
+
+
+@model_group.command("export-onnx")
+@click.argument("src")
+@click.argument("dst", type=click.Path(file_okay=False))
+@click.option(
+    "--precision",
+    type=click.Choice(["fp32", "int4", "int8", "fp16", "bf16"]),
+    default="fp32",
+    show_default=True,
+    help="fp32 matches transformers exactly; int4 is the fast CPU choice.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def model_export_onnx(src: str, dst: str, precision: str, as_json: bool) -> None:
+    """Export SRC (a transformers directory, a .gguf, or `smollm2`) to an ONNX dir DST."""
+    from pathlib import Path
+
+    from droidpilot.planner.backends.ort import export_onnx
+
+    try:
+        out = export_onnx(src, Path(dst), precision=precision)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
+    if as_json:
+        emit_json(
+            {"src": src, "dst": str(out), "precision": precision, "files": files, "bytes": size}
+        )
+    else:
+        click.echo(f"exported {src} -> {out} ({precision}, {size / 1e6:.1f} MB)")
+
+
 # ---- end block: model ----
 
 # ---- block: tasks ----

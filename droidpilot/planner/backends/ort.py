@@ -1,0 +1,219 @@
+"""The onnxruntime backend, through onnxruntime-genai: for CPU and on-device use.
+
+Loads a directory made by ``droidpilot model export-onnx`` (onnxruntime-genai's model builder:
+``genai_config.json`` + ``model.onnx``). The token loop is ours, so the same
+:class:`~droidpilot.planner.constrain.ReplyShaper` as the transformers backend applies the
+thinking cap, the action grammar and the stop (through ``Generator.set_logits``); greedy output
+matches transformers on the same fp32 model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from droidpilot.errors import BackendUnavailable, ModelNotFound, PlannerError
+from droidpilot.planner.backends.base import CompletionRequest, make_completion
+from droidpilot.planner.backends.hf import LocalSettings
+from droidpilot.planner.constrain import ReplyShaper
+from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
+from droidpilot.types import Completion
+
+__all__ = ["OnnxBackend", "export_onnx"]
+
+logger = logging.getLogger(__name__)
+
+
+def export_onnx(
+    src: str | Path, dst: Path, *, precision: str = "fp32", execution_provider: str = "cpu"
+) -> Path:
+    """Export a transformers model directory (or a GGUF) to an onnxruntime-genai directory.
+
+    Runs onnxruntime-genai's model builder in a subprocess (it prints a lot and holds the
+    whole model in memory). ``precision``: fp32 (parity with transformers), int4 or int8 (CPU
+    speed), fp16/bf16 (GPU).
+    """
+    source = resolve_model(src)
+    if source.kind == "onnx":
+        raise PlannerError(f"{src} is already an ONNX export")
+    path = convert_gguf(source) if source.kind == "gguf" else source.path
+    try:
+        import onnxruntime_genai  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError as exc:
+        raise BackendUnavailable("export needs `pip install onnxruntime-genai onnx-ir`") from exc
+    dst.mkdir(parents=True, exist_ok=True)
+    cache = dst / ".build-cache"
+    cmd = [
+        sys.executable, "-m", "onnxruntime_genai.models.builder",
+        "-i", str(path), "-o", str(dst), "-p", precision, "-e", execution_provider,
+        "-c", str(cache),
+    ]  # fmt: skip
+    logger.info("exporting %s to %s (%s, %s)", path, dst, precision, execution_provider)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not (dst / "genai_config.json").is_file():
+        tail = (proc.stderr or proc.stdout)[-2000:]
+        raise PlannerError(f"onnxruntime-genai's builder failed on {path}:\n{tail}")
+    _copy_chat_template(path, dst)
+    for leftover in sorted(cache.rglob("*"), reverse=True) if cache.exists() else []:
+        leftover.unlink() if leftover.is_file() else leftover.rmdir()
+    if cache.exists():
+        cache.rmdir()
+    return dst
+
+
+def _copy_chat_template(src: Path, dst: Path) -> None:
+    if (dst / "chat_template.jinja").is_file():
+        return
+    template = None
+    if (src / "chat_template.jinja").is_file():
+        template = (src / "chat_template.jinja").read_text(encoding="utf-8")
+    elif (src / "tokenizer_config.json").is_file():
+        data = json.loads((src / "tokenizer_config.json").read_text(encoding="utf-8"))
+        template = data.get("chat_template") if isinstance(data, dict) else None
+    if isinstance(template, str):
+        (dst / "chat_template.jinja").write_text(template, encoding="utf-8")
+
+
+class OnnxBackend:
+    """A planner backend on an onnxruntime-genai model directory."""
+
+    def __init__(self, settings: LocalSettings | str | Path) -> None:
+        if not isinstance(settings, LocalSettings):
+            settings = LocalSettings(model=str(settings))
+        self.settings = settings
+        try:
+            import onnxruntime_genai as og
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "the onnx backend needs `pip install onnxruntime-genai`"
+            ) from exc
+        source = resolve_model(settings.model)
+        if source.kind != "onnx":
+            raise ModelNotFound(
+                f"{settings.model} is not an onnxruntime-genai export (no genai_config.json); "
+                f"make one with `droidpilot model export-onnx {settings.model} DST`"
+            )
+        self._og: Any = og
+        self.model: Any = og.Model(str(source.path))
+        tok_file = source.path / "tokenizer.json"
+        if not tok_file.is_file():
+            raise ModelNotFound(f"{source.path} has no tokenizer.json")
+        from tokenizers import Tokenizer
+
+        # the `tokenizers` library decodes byte-level BPE exactly as transformers does
+        self.tokenizer: Any = Tokenizer.from_file(str(tok_file))
+        self._name = source.name
+        self.path = source.path
+        config = json.loads((source.path / "genai_config.json").read_text(encoding="utf-8"))
+        eos = config.get("model", {}).get("eos_token_id", [])
+        self.eos_ids = tuple(eos if isinstance(eos, list) else [eos])
+        self.template = self._template()
+        self.close_ids = tuple(self._encode("</think>\n"))
+        self.think_open = (
+            self.render([{"role": "user", "content": "x"}]).rstrip().endswith("<think>")
+        )
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def close(self) -> None:
+        self.model = None
+
+    def _template(self) -> str:
+        jinja = self.path / "chat_template.jinja"
+        if jinja.is_file():
+            return jinja.read_text(encoding="utf-8")
+        cfg = self.path / "tokenizer_config.json"
+        if cfg.is_file():
+            data = json.loads(cfg.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("chat_template"), str):
+                return str(data["chat_template"])
+        return CHATML_TEMPLATE
+
+    def render(self, messages: Sequence[dict[str, str]]) -> str:
+        import jinja2
+
+        env = jinja2.Environment(autoescape=False, keep_trailing_newline=True)
+        return env.from_string(self.template).render(
+            messages=list(messages), add_generation_prompt=True, bos_token="", eos_token=""
+        )
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return str(self.tokenizer.decode(list(ids), skip_special_tokens=False))
+
+    def _encode(self, text: str) -> list[int]:
+        return [int(i) for i in self.tokenizer.encode(text, add_special_tokens=False).ids]
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        import numpy as np
+
+        og = self._og
+        started = time.perf_counter()
+        prompt = self.render([{"role": m.role, "content": m.content} for m in request.messages])
+        prompt_ids = self._encode(prompt)
+        s = request.sampling
+        shaper = ReplyShaper(
+            self.decode,
+            eos_ids=self.eos_ids,
+            close_ids=self.close_ids,
+            constrain=request.constrain,
+            max_thinking_tokens=s.max_thinking_tokens,
+            think_open=self.think_open,
+            top_k=self.settings.top_k_constrain,
+            stop=request.stop,
+            stop_after_action=request.stop_after_action,
+        )
+        params = og.GeneratorParams(self.model)
+        options: dict[str, Any] = {
+            "max_length": len(prompt_ids) + s.max_tokens,
+            "do_sample": s.temperature > 0,
+            "batch_size": 1,
+        }
+        if s.temperature > 0:
+            options.update(temperature=s.temperature, top_p=s.top_p, top_k=0)
+        params.set_search_options(**options)
+        if s.seed is not None and s.temperature > 0:
+            params.set_search_options(random_seed=s.seed)
+        gen = og.Generator(self.model, params)
+        gen.append_tokens(np.asarray(prompt_ids, dtype=np.int32))
+        out: list[int] = []
+        logprobs: list[float] = []
+        finish = "length"
+        while not gen.is_done() and len(out) < s.max_tokens:
+            logits = np.asarray(gen.get_logits(), dtype=np.float32)
+            row = logits[0, -1]
+            shaped = shaper.shape(out, row)
+            if shaped is not row:
+                gen.set_logits(shaped.reshape(logits.shape))
+            gen.generate_next_token()
+            token = int(gen.get_next_tokens()[0])
+            if self.settings.logprobs:
+                m = float(row.max())
+                lse = m + float(np.log(np.exp(row - m).sum()))
+                logprobs.append(float(row[token]) - lse)
+            if token in self.eos_ids:
+                finish = "stop"
+                logprobs = logprobs[: len(out)]
+                break
+            out.append(token)
+            if shaper.done(out):
+                finish = "stop"
+                break
+        raw = shaper.trim(self.decode(out))
+        return make_completion(
+            raw,
+            model=self._name,
+            started=started,
+            prompt_token_ids=prompt_ids,
+            completion_token_ids=out,
+            completion_logprobs=logprobs if self.settings.logprobs else None,
+            finish_reason=finish,
+            think_open=self.think_open,
+        )

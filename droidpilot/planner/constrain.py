@@ -1,0 +1,157 @@
+"""Shaping a local model's next-token scores: the thinking cap, the action grammar, the stop.
+
+One implementation serves both local backends (a transformers logits processor and the
+onnxruntime-genai loop call it with a row of scores as a NumPy array):
+
+- inside ``<think>``, once ``max_thinking_tokens`` are spent, ``</think>`` is forced;
+- with ``constrain``, the answer (after ``</think>``, or from the start when the model does not
+  think) may only grow into one action in call syntax (:func:`~droidpilot.planner.grammar.
+  call_state`): of the ``top_k`` best tokens those that keep the text viable survive (then the
+  next ``4 * top_k``, then up to 4096), and once the action is complete only end-of-sequence
+  is allowed.
+
+Checking the top few candidates instead of the whole vocabulary keeps this cheap (tens of
+decodes per step) and leaves the model's own ranking intact among the viable tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from droidpilot.planner.grammar import answer_phase, call_state
+from droidpilot.planner.parse import ParseFailure, parse_action
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["ReplyShaper", "action_complete"]
+
+_NEG = -1e30
+
+
+def action_complete(answer: str) -> bool:
+    """Does the answer text already hold one whole action (so generation may stop)?"""
+    tail = answer.rstrip()
+    if not tail.endswith((")", "}", "```")):
+        return False
+    return not isinstance(parse_action(answer), ParseFailure)
+
+
+class ReplyShaper:
+    """Per-sequence score shaping and stop test for one completion request."""
+
+    def __init__(
+        self,
+        decode: Callable[[Sequence[int]], str],
+        *,
+        eos_ids: Sequence[int],
+        close_ids: Sequence[int] = (),
+        constrain: bool = False,
+        max_thinking_tokens: int | None = None,
+        think_open: bool = False,
+        top_k: int = 48,
+        stop: Sequence[str] = (),
+        stop_after_action: bool = True,
+    ) -> None:
+        self.decode = decode
+        self.eos_ids = tuple(eos_ids)
+        self.close_ids = tuple(close_ids)
+        self.constrain = constrain
+        self.max_thinking_tokens = max_thinking_tokens
+        self.think_open = think_open
+        self.top_k = top_k
+        self.stop = tuple(stop)
+        self.stop_after_action = stop_after_action
+        self.fallback_width = 4096  # the widest search before giving up with end-of-sequence
+        self.forced_close = 0  # how many times the thinking cap forced </think>
+        self.masked_steps = 0  # steps where the grammar changed the choice
+
+    @property
+    def active(self) -> bool:
+        return self.constrain or self.max_thinking_tokens is not None
+
+    def shape(self, ids: Sequence[int], scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """The scores for the next token after ``ids`` (the completion so far)."""
+        if not self.active:
+            return scores
+        text = self.decode(ids)
+        phase, answer = answer_phase(text, think_open=self.think_open)
+        if phase == "thinking":
+            cap = self.max_thinking_tokens
+            if cap is not None and len(ids) >= cap and self.close_ids:
+                return self._force(scores, self._next_close(ids))
+            return scores
+        if not self.constrain:
+            return scores
+        if phase == "answer" and call_state(answer) == "complete":
+            return self._only(scores, self.eos_ids)
+        order = scores.argsort()[::-1]
+        for width in (self.top_k, 4 * self.top_k, self.fallback_width):
+            allowed = [int(t) for t in order[:width] if self._viable(ids, int(t), phase)]
+            if allowed:
+                if allowed[0] != int(order[0]):
+                    self.masked_steps += 1
+                return self._only(scores, allowed)
+        return self._only(scores, self.eos_ids)  # nothing viable: end, the parser will say why
+
+    def done(self, ids: Sequence[int]) -> bool:
+        """Should generation stop after ``ids`` (an action is complete, or a stop string)?"""
+        text = self.decode(ids)
+        if self.stop and any(s in text for s in self.stop):
+            return True
+        if not self.stop_after_action:
+            return False
+        phase, answer = answer_phase(text, think_open=self.think_open)
+        if phase != "answer":
+            return False
+        if self.constrain:
+            return call_state(answer) == "complete"
+        return action_complete(answer)
+
+    def trim(self, text: str) -> str:
+        """Cut the text at the first stop string."""
+        for s in self.stop:
+            at = text.find(s)
+            if at >= 0:
+                text = text[:at]
+        return text
+
+    # ------------------------------------------------------------------ internals
+
+    def _viable(self, ids: Sequence[int], token: int, phase: str) -> bool:
+        if token in self.eos_ids:
+            return False
+        text = self.decode([*ids, token])
+        if phase == "answer" and text.count("think>") > self.decode(ids).count("think>"):
+            return False  # no think tags inside the action
+        new_phase, answer = answer_phase(text, think_open=self.think_open)
+        if new_phase == "thinking":
+            return True
+        if new_phase == "start":
+            return True  # still a prefix of "<think>"
+        return call_state(answer) != "bad"
+
+    def _next_close(self, ids: Sequence[int]) -> int:
+        close = self.close_ids
+        for k in range(min(len(close) - 1, len(ids)), 0, -1):
+            if tuple(ids[-k:]) == close[:k]:
+                return close[k]
+        self.forced_close += 1
+        return close[0]
+
+    @staticmethod
+    def _force(scores: npt.NDArray[np.float32], token: int) -> npt.NDArray[np.float32]:
+        return ReplyShaper._only(scores, [token])
+
+    @staticmethod
+    def _only(scores: npt.NDArray[np.float32], allowed: Sequence[int]) -> npt.NDArray[np.float32]:
+        out = scores.copy()
+        keep = [t for t in allowed if 0 <= t < out.shape[-1]]
+        if not keep:
+            return scores
+        saved = out[keep].copy()
+        out[:] = _NEG
+        out[keep] = saved
+        return out
