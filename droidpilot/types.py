@@ -595,6 +595,7 @@ class StepRecord:
     terminated: bool = False
     truncated: bool = False
     success: bool | None = None
+    point: tuple[int, int] | None = None  # where a tap/long press/type landed (x, y)
     timings_ms: StepTimings = field(default_factory=StepTimings)
 
     def __post_init__(self) -> None:

@@ -109,6 +109,11 @@ _AMOUNT = re.compile(
     re.I,
 )
 _TOTAL_LINE = re.compile(r"total|amount|to pay|pay\b|合计|实付|应付|总计|金额|支付", re.I)
+# lines whose amounts are not what a step spends (a balance, a limit, a discount)
+_NOT_SPENT = re.compile(
+    r"balance|available|limit|coupon|discount|saved|off\b|余额|可用|额度|优惠|立减|省", re.I
+)
+_MONEY = ("payment", "order", "booking", "transfer")
 
 
 def amounts_in(text: str) -> list[float]:
@@ -180,12 +185,11 @@ def _amount_at_stake(item: ViewItem | None, view: ScreenView | None) -> float | 
             return max(own)
     if view is None:
         return None
-    labelled = [
-        a for line in view.text.splitlines() if _TOTAL_LINE.search(line) for a in amounts_in(line)
-    ]
+    lines = [line for line in view.text.splitlines() if not _NOT_SPENT.search(line)]
+    labelled = [a for line in lines if _TOTAL_LINE.search(line) for a in amounts_in(line)]
     if labelled:
         return max(labelled)
-    every = amounts_in(view.text)
+    every = [a for line in lines for a in amounts_in(line)]
     return max(every) if every else None
 
 
@@ -206,7 +210,13 @@ Approver = Callable[[ApprovalRequest], tuple[bool, str]]
 
 
 class Guard:
-    """Reviews each action of one episode; keeps the episode's spending against the cap."""
+    """Reviews each action of one episode; keeps the episode's spending against the cap.
+
+    One payment is often several sensitive steps (place the order, pay, then the PIN digits):
+    they form a *flow* of one amount, counted against the cap once, and a person who approved
+    its first step is not asked again for each PIN digit. A flow ends with the first other
+    step after its PIN, or when a step of another amount starts a new one.
+    """
 
     def __init__(
         self,
@@ -224,6 +234,9 @@ class Guard:
         self.spend_cap = spend_cap
         self.approver = approver
         self.spent = 0.0
+        self._flow: float | None = None  # the amount of the payment in progress
+        self._flow_approved = False
+        self._in_pin = False
 
     def review(self, action: Action, view: ScreenView | None) -> GuardDecision:
         """Decide whether an action may go ahead."""
@@ -240,7 +253,8 @@ class Guard:
                 category,
                 amount,
             )
-        paying = category in ("payment", "order", "booking", "transfer")
+        in_flow = amount is not None and self._flow is not None and abs(amount - self._flow) < 1e-9
+        paying = category in (*_MONEY, "pin") and not in_flow
         over_cap = (
             paying
             and self.spend_cap is not None
@@ -253,6 +267,13 @@ class Guard:
                 "deny",
                 f"{why}; {amount:g} would take spending to {self.spent + amount:g}, "
                 f"over the cap of {self.spend_cap:g}",
+                category,
+                amount,
+            )
+        if category == "pin" and in_flow and self._flow_approved and self.mode != "deny":
+            return self._decided(
+                "approved" if self.mode == "ask" else "allow",
+                f"{why}; part of the payment of {amount:g} approved at its first step",
                 category,
                 amount,
             )
@@ -278,17 +299,28 @@ class Guard:
                 return self._decided(verdict, text, category, amount)
 
     def executed(self, decision: GuardDecision) -> None:
-        """Count the money of a step that was carried out.
+        """Count the money of a step that was carried out (every step the loop carries out
+        comes here, sensitive or not).
 
-        Only the step that moves money counts (a payment authorisation or a transfer); placing
-        an order or a booking hands over to that step, and counting both would count twice.
+        The first money step of a flow (an order, a booking, a payment, a transfer, or a PIN
+        with no step before it) counts its amount; the later steps of the same flow do not.
         """
-        if (
-            decision.proceed
-            and decision.amount is not None
-            and decision.category in ("payment", "transfer")
-        ):
-            self.spent += decision.amount
+        if not decision.proceed:
+            return
+        category, amount = decision.category, decision.amount
+        if category in (*_MONEY, "pin"):
+            if amount is not None and (self._flow is None or abs(amount - self._flow) > 1e-9):
+                self.spent += amount
+                self._flow = amount
+                self._flow_approved = False
+            if amount is not None:
+                self._flow_approved = self._flow_approved or decision.decision in (
+                    "approved",
+                    "allow",
+                )
+            self._in_pin = category == "pin"
+        elif self._in_pin:  # the first other step after a PIN: that payment is done
+            self._flow, self._flow_approved, self._in_pin = None, False, False
 
     def _decided(
         self,

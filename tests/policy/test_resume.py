@@ -1,0 +1,73 @@
+"""SIGKILL an episode mid-way, resume it: the phone is rebuilt from the seed, the recorded
+actions are replayed, and the episode ends as an uninterrupted one does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from droidpilot.planner.prompt import render_action
+from droidpilot.policy.agent import Agent, AgentConfig
+from droidpilot.policy.teacher import OraclePolicy
+from droidpilot.policy.trajectory import read_episode, read_steps
+
+from .conftest import ORDER, sim, task_of
+
+SCRIPT = textwrap.dedent(f"""
+    import sys, time
+    from pathlib import Path
+    from droidpilot.device.sim import SimDevice, SimPhone
+    from droidpilot.policy.agent import Agent, AgentConfig
+    from droidpilot.policy.teacher import OraclePolicy
+    from droidpilot.tasks.registry import get
+    task = get("{ORDER}").instantiate(1)
+    agent = Agent(SimDevice(SimPhone(seed=1)), OraclePolicy(task),
+                  config=AgentConfig(guard="allow"), on_step=lambda r: time.sleep(0.25))
+    agent.run(Path(sys.argv[1]), task=task, episode_id="ep", run_id="run")
+""")
+
+
+def _actions(ep_dir: Path) -> list[str]:
+    return [render_action(s.action) if s.action else "-" for s in read_steps(ep_dir)]
+
+
+def test_sigkill_then_resume(tmp_path: Path) -> None:
+    task = task_of()
+    ref = Agent(sim(), OraclePolicy(task), config=AgentConfig(guard="allow")).run(
+        tmp_path / "ref", task=task, episode_id="ep"
+    )
+    assert ref.success is True
+
+    run = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(run)], env=os.environ.copy())
+    steps_file = run / "ep" / "steps.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if steps_file.exists() and steps_file.read_bytes().count(b"\n") >= 6:
+            break
+        assert proc.poll() is None, "the episode ended before it was killed"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    kept = read_steps(run / "ep")
+    assert 6 <= len(kept) < ref.steps
+    assert read_episode(run / "ep") is None
+
+    res = Agent(sim(), OraclePolicy(task), config=AgentConfig(guard="allow")).resume(
+        run / "ep", task=task
+    )
+    assert res.success is True
+    steps = read_steps(run / "ep")
+    assert [s.step for s in steps] == list(range(len(steps)))
+    assert _actions(run / "ep") == _actions(ref.episode_dir)
+    assert [s.reward for s in steps] == [s.reward for s in read_steps(ref.episode_dir)]
+    assert {s.run_id for s in steps} == {"run"}
+    ep = read_episode(run / "ep")
+    assert ep is not None
+    assert ep.steps == ref.steps
+    assert ep.return_ == ref.return_
