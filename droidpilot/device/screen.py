@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Literal
+from typing import Any, Literal
 from xml.parsers import expat
 
+from droidpilot.device._construct import slot_maker
 from droidpilot.device.view import ViewBuilder, render_diff, render_screen
 from droidpilot.errors import ScreenParseError
 from droidpilot.types import Bounds, Element, Screen, WindowInfo
@@ -72,13 +73,46 @@ _SURROGATES = re.compile(r"&#(5[56][0-9]{3});&#(5[67][0-9]{3});")
 _BOUNDS = re.compile(r"\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]\s*\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]")
 
 
+# Positional constructors (see droidpilot.device._construct): Element and Bounds have no
+# checks of their own to skip.
+_element = slot_maker(
+    Element,
+    (
+        "index",
+        "parent",
+        "depth",
+        "window",
+        "text",
+        "content_desc",
+        "resource_id",
+        "class_name",
+        "package",
+        "hint",
+        "bounds",
+        "clickable",
+        "long_clickable",
+        "editable",
+        "scrollable",
+        "checkable",
+        "checked",
+        "focusable",
+        "focused",
+        "password",
+        "selected",
+        "enabled",
+        "visible",
+    ),
+)
+_bounds = slot_maker(Bounds, ("x1", "y1", "x2", "y2"))
+
+
 def parse_bounds(value: str) -> Bounds:
     """``"[x1,y1][x2,y2]"`` as :class:`Bounds`; anything unreadable is the empty rectangle."""
     if not value:
         return _NO_BOUNDS
     try:
         a, b, c, d = value[1:-1].replace("][", ",").split(",")
-        return Bounds(x1=int(a), y1=int(b), x2=int(c), y2=int(d))
+        return _bounds(int(a), int(b), int(c), int(d))
     except ValueError:
         m = _BOUNDS.search(value)
         if m is None:
@@ -278,26 +312,201 @@ def _window_kind(package: str, b: Bounds, width: int, height: int) -> WindowKind
     return "app"
 
 
-def parse_hierarchy(data: str | bytes) -> Screen:
-    """Parse a uiautomator hierarchy dump into a :class:`Screen`.
+# --------------------------------------------------------------------------- the fast path
+#
+# Nearly every dump is what Android's serializer writes: ``<node`` tags whose attributes come
+# in one fixed order (``NAF`` first where it is set), quoted, one space apart. One regular
+# expression reads a whole tag of that form, and ``split`` cuts the body into those tags and
+# what lies between them, in C. The fast path takes a dump only when it can tell that expat
+# would read it the same way and without an error: every tag matched, nothing but XML white
+# space between tags, no character XML forbids, every ``&`` a well-formed reference to an
+# allowed character, no duplicate attribute, no literal tab or line end inside a value (XML
+# turns those into spaces), balanced nesting. Anything else (comments, odd spacing, other
+# orders, a vendor attribute named like a standard one, ...) goes through expat, as before,
+# with the same results and the same errors.
 
-    Raises :class:`ScreenParseError` (saying what is wrong) for anything that is not one.
+_VAL = r'"([^"<\t\n\r]*)"'
+#: Free text: Android's serializer single-quotes a value that holds a double quote.
+_TEXT = r"""(?:"([^"<\t\n\r]*)"|'([^'<\t\n\r]*)')"""
+_FLAG = r'"(?:true|false)"'
+_SKIP = r'"[^"<\t\n\r]*"'
+_NODE_TAG = re.compile(
+    r"<node (?:NAF=" + _SKIP + " )?index=" + _SKIP
+    + " text=" + _TEXT + " resource-id=" + _VAL + " class=" + _VAL + " package=" + _VAL
+    + " content-desc=" + _TEXT + "( checkable=" + _FLAG + " checked=" + _FLAG
+    + " clickable=" + _FLAG + " enabled=" + _FLAG + " focusable=" + _FLAG + " focused=" + _FLAG
+    + " scrollable=" + _FLAG + " long-clickable=" + _FLAG + " password=" + _FLAG
+    + " selected=" + _FLAG + "(?: visible-to-user=" + _FLAG + ')?) bounds="'
+    + r'(\[-?[0-9]+,-?[0-9]+\]\[-?[0-9]+,-?[0-9]+\])"'
+    + "(?: drawing-order=(" + _SKIP + "))?(?: hint=" + _TEXT + ")?(?: display-id=(" + _SKIP + "))?"
+    + r"""((?:[ \t\r\n]+[A-Za-z_:][A-Za-z0-9_:.-]*=(?:"[^"<\t\n\r]*"|'[^'<\t\n\r]*'))*)"""
+    + r"[ \t\r\n]*(/?)>|</node>"
+)  # fmt: skip
+#: Groups of ``_NODE_TAG`` (one ``split`` step is the text before a tag, then these): text
+#: (double- or single-quoted), resource-id, class, package, content-desc (two), the flags,
+#: bounds, drawing-order, hint (two), display-id, the other attributes, "/" if self-closing.
+_G_BOUNDS, _G_CLOSE = 8, 14
+_NODE_GROUPS = 15
+_FLAG_VALUE = re.compile(r'="([a-z]+)"')
+#: The flags part of a tag (``checkable="false" ... selected="false"``, maybe with
+#: ``visible-to-user``) -> its flags; a screen has only a few different ones.
+_FLAG_SETS: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]] = {}
+
+
+def _flag_set(
+    part: str,
+) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]:
+    """checkable, checked, clickable, enabled, focusable, focused, scrollable, long-clickable,
+    password, selected, and whether visible-to-user (when present) is not "false"."""
+    v = _FLAG_VALUE.findall(part)
+    flags = (
+        v[0] == "true",
+        v[1] == "true",
+        v[2] == "true",
+        v[3] != "false",
+        v[4] == "true",
+        v[5] == "true",
+        v[6] == "true",
+        v[7] == "true",
+        v[8] == "true",
+        v[9] == "true",
+        len(v) < 11 or v[10] != "false",
+    )
+    if len(_FLAG_SETS) > 4096:
+        _FLAG_SETS.clear()
+    _FLAG_SETS[part] = flags
+    return flags
+
+
+_FIXED_NAMES = frozenset(
+    (
+        "NAF",  # after one before index, a duplicate; without one, left to expat to be safe
+        "index",
+        "text",
+        "resource-id",
+        "class",
+        "package",
+        "content-desc",
+        "checkable",
+        "checked",
+        "clickable",
+        "enabled",
+        "focusable",
+        "focused",
+        "scrollable",
+        "long-clickable",
+        "password",
+        "selected",
+        "bounds",
+    )
+)
+_EXTRA_ATTR = re.compile(r"""([A-Za-z_:][A-Za-z0-9_:.-]*)=(?:"([^"]*)"|'([^']*)')""")
+_HIERARCHY_TAG = re.compile(r'<hierarchy(?:[ \t\r\n]+rotation="([^"<&\t\n\r]*)")?[ \t\r\n]*>')
+_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_FORBIDDEN = (*(chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))), "\ufffe", "\uffff")
+
+
+class _Slow(Exception):
+    """The fast path cannot vouch for this dump: parse it with expat."""
+
+
+def _xml_char(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _reference(m: re.Match[str]) -> str:
+    name, dec, hexa = m.groups()
+    if name is not None:
+        return _NAMED[name]
+    return chr(int(dec) if dec is not None else int(hexa, 16))
+
+
+def _unescape(value: str) -> str:
+    return _REFERENCE.sub(_reference, value) if "&" in value else value
+
+
+def _check_references(body: str) -> None:
+    """Every ``&`` starts a reference expat accepts, to a character XML allows."""
+    refs = _REFERENCE.findall(body)
+    if len(refs) != body.count("&"):
+        raise _Slow
+    for _, dec, hexa in refs:
+        if dec or hexa:
+            code = int(dec) if dec else int(hexa, 16)
+            if not _xml_char(code):
+                raise _Slow
+
+
+def _extras(extra: str, known: set[str]) -> dict[str, str]:
+    """Attributes after the fixed ones (vendor extras), checked for duplicates."""
+    out: dict[str, str] = {}
+    for name, double, single in _EXTRA_ATTR.findall(extra):
+        if name in out or name in known or name in _FIXED_NAMES:
+            raise _Slow  # a duplicate attribute: expat's error to report
+        out[name] = _unescape(double or single)
+    return out
+
+
+def _fast_tags(body: str) -> tuple[list[Any], list[int], list[int], int, bool]:
+    """``_NODE_TAG.split`` of the body's inside, where each node's groups start in it, each
+    node's parent (-1 for a window root), the rotation, and whether values may hold
+    references (``&amp;``) to undo; raises :class:`_Slow`.
+
+    Items are ``str``, or ``None`` for a group that took no part in the match (the groups of
+    ``</node>``, the optional attributes).
     """
-    text = _decode(data)
-    body = _extract(text)
-    col = _collect(body)
-    nodes, parents = col.nodes, col.parents
+    head = _HIERARCHY_TAG.match(body)
+    if head is None or not body.endswith("</hierarchy>"):
+        raise _Slow
+    for ch in _FORBIDDEN:
+        if ch in body:
+            raise _Slow
+    if not body.isascii():
+        try:
+            body.encode("utf-8")  # lone surrogates: expat's encoder fails on them
+        except UnicodeEncodeError:
+            raise _Slow from None
+    escaped = "&" in body
+    if escaped:
+        _check_references(body)
+    rotation = 0
+    raw_rotation = head[1]
+    if raw_rotation:
+        try:
+            rotation = int(raw_rotation) % 4
+        except ValueError:
+            rotation = 0
+    parts: list[Any] = _NODE_TAG.split(body[head.end() : -len("</hierarchy>")])
+    step = _NODE_GROUPS + 1
+    if "".join(parts[::step]).strip(" \t\r\n"):
+        raise _Slow  # text, comments or tags of another form between the nodes
+    starts: list[int] = []
+    parents: list[int] = []
+    stack: list[int] = []
+    for k in range(1, len(parts), step):
+        if parts[k + _G_BOUNDS] is None:  # </node>
+            if not stack:
+                raise _Slow
+            stack.pop()
+            continue
+        parents.append(stack[-1] if stack else -1)
+        if parts[k + _G_CLOSE] != "/":
+            stack.append(len(starts))
+        starts.append(k)
+    if stack:
+        raise _Slow
+    return parts, starts, parents, rotation, escaped
 
-    # Geometry first: the screen is as large as the window roots reach. Where every root
-    # floats away from the origin (a dialog-only dump), assume the dialog is centred.
-    cache: dict[str, Bounds] = {}
-    bounds: list[Bounds] = []
-    for a in nodes:
-        raw = a.get("bounds", "")
-        b = cache.get(raw)
-        if b is None:
-            b = cache[raw] = parse_bounds(raw)
-        bounds.append(b)
+
+def _extent(bounds: list[Bounds], parents: list[int]) -> tuple[int, int]:
+    """The screen's size: as far as the window roots reach. Where every root floats away from
+    the origin (a dialog-only dump), assume the dialog is centred."""
     roots = [i for i, p in enumerate(parents) if p < 0]
     spans = [bounds[i] for i in roots if not bounds[i].empty] or [b for b in bounds if not b.empty]
     width = height = 0
@@ -307,12 +516,183 @@ def parse_hierarchy(data: str | bytes) -> Screen:
         min_x, min_y = min(b.x1 for b in spans), min(b.y1 for b in spans)
         if min_x > 0 and min_y > 0:
             width, height = width + min_x, height + min_y
+    return width, height
+
+
+def parse_hierarchy(data: str | bytes) -> Screen:
+    """Parse a uiautomator hierarchy dump into a :class:`Screen`.
+
+    Raises :class:`ScreenParseError` (saying what is wrong) for anything that is not one.
+    """
+    text = _decode(data)
+    body = _extract(text)
+    try:
+        tags = _fast_tags(body)
+    except _Slow:
+        return _parse_slow(body)
+    return _screen_of_tags(*tags)
+
+
+def _screen_of_tags(
+    parts: list[Any], starts: list[int], parents: list[int], rotation: int, escaped: bool
+) -> Screen:
+    """The fast path's Screen: what :func:`_parse_slow` makes of the same dump."""
+    cache: dict[str, Bounds] = {}
+    bounds: list[Bounds] = []
+    for k in starts:
+        raw = parts[k + _G_BOUNDS]
+        b = cache.get(raw)
+        if b is None:
+            b = cache[raw] = parse_bounds(raw)
+        bounds.append(b)
+    width, height = _extent(bounds, parents)
+
+    windows: list[WindowInfo] = []
+    window_of: list[int] = [0] * len(starts)
+    depth_of: list[int] = [0] * len(starts)
+    elements: list[Element] = []
+    append = elements.append
+    make = _element
+    edit_suffixes = _EDIT_SUFFIXES
+    flag_sets = _FLAG_SETS
+    for i, k in enumerate(starts):
+        (
+            text_value, text_single, rid, cls, package, desc, desc_single, flag_part, _,
+            order, hint, hint_single, display, extra, _,
+        ) = parts[k : k + _NODE_GROUPS]  # fmt: skip
+        (
+            checkable, checked, clickable, enabled, focusable, focused, scrollable,
+            long_clickable, password, selected, visible_attr,
+        ) = flag_sets.get(flag_part) or _flag_set(flag_part)  # fmt: skip
+        if text_value is None:
+            text_value = text_single
+        if desc is None:
+            desc = desc_single
+        has_hint = hint is not None or hint_single is not None
+        if hint is None:
+            hint = hint_single if hint_single is not None else ""
+        if escaped:
+            text_value = _unescape(text_value)
+            rid = _unescape(rid)
+            cls = _unescape(cls)
+            package = _unescape(package)
+            desc = _unescape(desc)
+            hint = _unescape(hint)
+        editable_attr = False
+        if extra:
+            known: set[str] = set()
+            if "visible-to-user" in flag_part:
+                known.add("visible-to-user")
+            if order is not None:
+                known.add("drawing-order")
+            if has_hint:
+                known.add("hint")
+            if display is not None:
+                known.add("display-id")
+            more = _extras(extra, known)
+            editable_attr = more.get("editable") == "true"
+            if "hint" in more:
+                hint = more["hint"]
+            if "visible-to-user" in more:
+                visible_attr = more["visible-to-user"] != "false"
+        parent = parents[i]
+        b = bounds[i]
+        if parent < 0:
+            window = len(windows)
+            windows.append(
+                WindowInfo(
+                    index=window,
+                    package=package,
+                    bounds=b,
+                    kind=_window_kind(package, b, width, height),
+                )
+            )
+            depth = 0
+        else:
+            window = window_of[parent]
+            depth = depth_of[parent] + 1
+        window_of[i] = window
+        depth_of[i] = depth
+        editable = (
+            cls.endswith(edit_suffixes)
+            or editable_attr
+            or (password and focusable)
+            # Flutter and Compose report text fields as focusable plain Views with text.
+            or (
+                cls == "android.view.View"
+                and focusable
+                and not clickable
+                and bool(text_value)
+                and not desc
+            )
+        )
+        append(
+            make(
+                i,
+                parent if parent >= 0 else None,
+                depth,
+                window,
+                text_value,
+                desc,
+                rid,
+                cls,
+                package,
+                hint,
+                b,
+                clickable,
+                long_clickable,
+                editable,
+                scrollable,
+                checkable,
+                checked,
+                focusable,
+                focused,
+                password,
+                selected,
+                enabled,
+                (
+                    visible_attr
+                    and b.x2 > b.x1
+                    and b.y2 > b.y1
+                    and b.x2 > 0
+                    and b.y2 > 0
+                    and b.x1 < width
+                    and b.y1 < height
+                ),
+            )
+        )
+    if not elements:
+        logger.debug("hierarchy has no nodes")
+    return Screen(
+        elements=tuple(elements),
+        windows=tuple(windows),
+        width=width,
+        height=height,
+        rotation=rotation,
+    )
+
+
+def _parse_slow(body: str) -> Screen:
+    """Parse with expat (after cleaning, where the dump needs it)."""
+    col = _collect(body)
+    nodes, parents = col.nodes, col.parents
+
+    cache: dict[str, Bounds] = {}
+    bounds: list[Bounds] = []
+    for a in nodes:
+        raw = a.get("bounds", "")
+        b = cache.get(raw)
+        if b is None:
+            b = cache[raw] = parse_bounds(raw)
+        bounds.append(b)
+    width, height = _extent(bounds, parents)
 
     windows: list[WindowInfo] = []
     window_of: list[int] = [0] * len(nodes)
     depth_of: list[int] = [0] * len(nodes)
     elements: list[Element] = []
     append = elements.append
+    make = _element
     for i, attrs in enumerate(nodes):
         parent = parents[i]
         b = bounds[i]
@@ -353,30 +733,30 @@ def parse_hierarchy(data: str | bytes) -> Screen:
             )
         )
         append(
-            Element(
-                index=i,
-                parent=parent if parent >= 0 else None,
-                depth=depth,
-                window=window,
-                text=text_value,
-                content_desc=get("content-desc", ""),
-                resource_id=get("resource-id", ""),
-                class_name=cls,
-                package=package,
-                hint=get("hint", ""),
-                bounds=b,
-                clickable=clickable,
-                long_clickable=get("long-clickable") == "true",
-                editable=editable,
-                scrollable=get("scrollable") == "true",
-                checkable=get("checkable") == "true",
-                checked=get("checked") == "true",
-                focusable=focusable,
-                focused=get("focused") == "true",
-                password=password,
-                selected=get("selected") == "true",
-                enabled=get("enabled") != "false",
-                visible=(
+            make(
+                i,
+                parent if parent >= 0 else None,
+                depth,
+                window,
+                text_value,
+                get("content-desc", ""),
+                get("resource-id", ""),
+                cls,
+                package,
+                get("hint", ""),
+                b,
+                clickable,
+                get("long-clickable") == "true",
+                editable,
+                get("scrollable") == "true",
+                get("checkable") == "true",
+                get("checked") == "true",
+                focusable,
+                get("focused") == "true",
+                password,
+                get("selected") == "true",
+                get("enabled") != "false",
+                (
                     b.x2 > b.x1
                     and b.y2 > b.y1
                     and b.x2 > 0

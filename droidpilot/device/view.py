@@ -33,6 +33,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from droidpilot.device._construct import slot_maker
 from droidpilot.types import Bounds, Element, Screen, ScreenDiff, ScreenView, ViewItem
 
 __all__ = ["ViewBuilder", "render_diff", "render_screen"]
@@ -50,13 +51,55 @@ _EMPTY: Box = (0, 0, 0, 0)
 _ABSORB_MAX_SHARE = 0.5
 #: A WebView larger than this share of the screen is checked for a thin tree.
 _WEB_MIN_SHARE = 0.15
+#: Layouts a builder keeps, for screens it sees again (a simulated phone's screens repeat).
+_MEMO = 8
+
+_BUTTONISH = ("Button", "CheckBox", "Switch")
+#: Where to look for a free spot to tap, as shares of the width and height, in order.
+_SPOTS_Y = (0.5, 0.3, 0.7, 0.15, 0.85)
+_SPOTS_X = (0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95)
+_bounds = slot_maker(Bounds, ("x1", "y1", "x2", "y2"))
+# ViewItem's own checks (non-negative id, tap point inside the bounds) are made by the caller
+# before it uses this; where they fail it calls ViewItem() to raise its error.
+_view_item = slot_maker(
+    ViewItem,
+    (
+        "id",
+        "element",
+        "role",
+        "text",
+        "bounds",
+        "tap",
+        "clickable",
+        "editable",
+        "scrollable",
+        "checkable",
+        "checked",
+        "selected",
+        "focused",
+        "password",
+        "enabled",
+        "resource_id",
+        "package",
+    ),
+)
+#: class name -> (short class, role word for a non-editable element of that class)
+_CLASS_INFO: dict[str, tuple[str, str]] = {}
 
 
-def _role_word(cls: str, e: Element) -> str:
-    """A short role for classes where it tells the model something; else ''."""
-    short = cls.rsplit(".", 1)[-1]
-    if e.editable:
-        return "input"
+def _class_info(cls: str) -> tuple[str, str]:
+    """The short class and its role word (see :func:`_class_role`), worked out once per name."""
+    info = _CLASS_INFO.get(cls)
+    if info is None:
+        short = cls.rsplit(".", 1)[-1]
+        info = (short, _class_role(short))
+        if len(_CLASS_INFO) > 4096:
+            _CLASS_INFO.clear()
+        _CLASS_INFO[cls] = info
+    return info
+
+
+def _class_role(short: str) -> str:
     if short.endswith("RadioButton"):
         return "radio"
     if short.endswith(("Switch", "SwitchCompat", "SwitchMaterial", "ToggleButton")):
@@ -80,7 +123,7 @@ def _norm(text: str, limit: int) -> str:
     """One line: whitespace collapsed, icon-font glyphs dropped, cut to ``limit`` characters."""
     if not text:
         return ""
-    if _PRIVATE_USE.search(text):  # icon fonts draw with private-use code points
+    if not text.isascii() and _PRIVATE_USE.search(text):  # icon fonts: private-use code points
         text = _PRIVATE_USE.sub(" ", text)
     out = " ".join(text.split())
     if len(out) > limit:
@@ -89,6 +132,8 @@ def _norm(text: str, limit: int) -> str:
 
 
 def _own_label(e: Element, limit: int) -> str:
+    if not e.text and not e.content_desc and not (e.editable and e.hint):
+        return ""
     text = _norm(e.text, limit)
     desc = _norm(e.content_desc, limit)
     if e.editable and not text:
@@ -103,11 +148,6 @@ def _own_label(e: Element, limit: int) -> str:
         return text
     # A one-character text with a describing content-desc ("3" / "3 tabs"): the desc says more.
     return f"{text} | {desc}"
-
-
-def _button_like(e: Element) -> bool:
-    # Flutter semantics nodes: buttons that say focusable but not clickable.
-    return e.focusable and e.class_name.endswith(("Button", "CheckBox", "Switch"))
 
 
 def _subtract(r: Box, o: Box) -> Box | None:
@@ -127,10 +167,6 @@ def _subtract(r: Box, o: Box) -> Box | None:
             if area > best_area:
                 best, best_area = c, area
     return best
-
-
-def _inside(x: int, y: int, b: Box) -> bool:
-    return b[0] <= x < b[2] and b[1] <= y < b[3]
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -163,6 +199,13 @@ class _Cand:
     web_thin: bool = False
 
 
+_new_cand = slot_maker(
+    _Cand,
+    ("index", "box", "window_rank", "tappable", "own", "folded", "sig", "loose", "tap", "web_thin"),
+)
+_NO_TAP = (0, 0)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Seen:
     """An item of the previous build, kept to match the next one against."""
@@ -173,6 +216,10 @@ class _Seen:
     box: Box
     line: str
     editable: bool
+
+
+_make_seen = slot_maker(_Seen, ("id", "sig", "loose", "box", "line", "editable"))
+_SAME_SCREEN = ScreenDiff(appeared=(), disappeared=(), same_screen=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,12 +245,18 @@ class ViewBuilder:
         self._next_id = 1
         self._prev: tuple[_Seen, ...] | None = None
         self._prev_body: tuple[str, ...] = ()
+        # Layouts of recent screens, by the identity of their elements (the key holds the
+        # elements, so their ids stay theirs), and the last build, to repeat it when the same
+        # layout comes again at once.
+        self._memo: dict[tuple[object, ...], tuple[tuple[Element, ...], _Layout]] = {}
+        self._last: tuple[_Layout, str, bool | None, ScreenView] | None = None
 
     def reset(self) -> None:
         """Forget earlier screens: the next build starts numbering at 1 with no diff."""
         self._next_id = 1
         self._prev = None
         self._prev_body = ()
+        self._last = None
 
     # ------------------------------------------------------------------ public
 
@@ -211,7 +264,30 @@ class ViewBuilder:
         self, screen: Screen, *, activity: str = "", keyboard: bool | None = None
     ) -> ScreenView:
         """The view of ``screen``; ids follow on from the previous build of this builder."""
-        layout = _layout(screen, self.max_label, self.fold_limit)
+        layout = self._layout_of(screen)
+        last = self._last
+        if (
+            last is not None
+            and last[0] is layout
+            and last[1] == activity
+            and last[2] == keyboard
+            and self._prev is not None
+        ):
+            # The very screen of the last build: the same ids, items and text, and a diff
+            # that says so (what _assign and the code below would work out again).
+            view = last[3]
+            same = ScreenView(
+                package=view.package,
+                activity=view.activity,
+                keyboard=view.keyboard,
+                focused=view.focused,
+                items=view.items,
+                text=view.text,
+                webview_thin=view.webview_thin,
+                diff=_SAME_SCREEN,
+            )
+            self._last = (layout, activity, keyboard, same)
+            return same
         ids, appeared = self._assign(layout.cands)
         els = screen.elements
         items: list[ViewItem] = []
@@ -219,48 +295,55 @@ class ViewBuilder:
         seen: list[_Seen] = []
         focused: int | None = None
         section = 0
+        make_item = _view_item
+        make_seen = _make_seen
         for cand, vid in zip(layout.cands, ids, strict=True):
             e = els[cand.index]
-            if cand.window_rank != section and cand.window_rank in (1, 3):
-                section = cand.window_rank
+            rank = cand.window_rank
+            if rank != section and (rank == 1 or rank == 3):
+                section = rank
                 if lines:
                     lines.append("~ dialog" if section == 1 else "~ system bars")
             text = cand.own
             if cand.folded:
                 text = " | ".join([cand.own, *cand.folded] if cand.own else cand.folded)
-            item = ViewItem(
-                id=vid,
-                element=cand.index,
-                role=e.short_class,
-                text=text,
-                bounds=Bounds(x1=cand.box[0], y1=cand.box[1], x2=cand.box[2], y2=cand.box[3]),
-                tap=cand.tap,
-                clickable=cand.tappable,
-                editable=e.editable,
-                scrollable=e.scrollable,
-                checkable=e.checkable,
-                checked=e.checked,
-                selected=e.selected,
-                focused=e.focused,
-                password=e.password,
-                enabled=e.enabled,
-                resource_id=e.resource_id,
-                package=e.package,
-            )
+            x1, y1, x2, y2 = box = cand.box
+            tap = cand.tap
+            editable = e.editable
+            if vid >= 0 and x1 <= tap[0] < x2 and y1 <= tap[1] < y2:
+                item = make_item(
+                    vid,
+                    cand.index,
+                    _class_info(e.class_name)[0],
+                    text,
+                    _bounds(x1, y1, x2, y2),
+                    tap,
+                    cand.tappable,
+                    editable,
+                    e.scrollable,
+                    e.checkable,
+                    e.checked,
+                    e.selected,
+                    e.focused,
+                    e.password,
+                    e.enabled,
+                    e.resource_id,
+                    e.package,
+                )
+            else:  # cannot happen; the public constructor raises its error
+                item = ViewItem(
+                    id=vid,
+                    element=cand.index,
+                    role=e.short_class,
+                    text=text,
+                    bounds=Bounds(x1=x1, y1=y1, x2=x2, y2=y2),
+                    tap=tap,
+                )
             line = _line(item, e, cand, screen)
             items.append(item)
             lines.append(line)
-            seen.append(
-                _Seen(
-                    id=vid,
-                    sig=cand.sig,
-                    loose=cand.loose,
-                    box=cand.box,
-                    line=line,
-                    editable=e.editable,
-                )
-            )
-            if e.focused and e.editable and focused is None:
+            seen.append(make_seen(vid, cand.sig, cand.loose, box, line, editable))
+            if focused is None and editable and e.focused:
                 focused = vid
 
         shown = layout.ime if keyboard is None else keyboard
@@ -285,7 +368,7 @@ class ViewBuilder:
         self._prev = tuple(seen)
         self._prev_body = body
         text = "\n".join([header, *notes, *lines])
-        return ScreenView(
+        view = ScreenView(
             package=layout.package,
             activity=activity,
             keyboard=shown,
@@ -295,6 +378,32 @@ class ViewBuilder:
             webview_thin=bool(layout.thin_webs),
             diff=diff,
         )
+        self._last = (layout, activity, keyboard, view)
+        return view
+
+    def _layout_of(self, screen: Screen) -> _Layout:
+        """:func:`_layout` of the screen, from the memo when its elements are the very ones of
+        a recent screen (same objects, as a simulated phone hands out) in the same windows.
+
+        The memo keeps those elements alive, so no other object can take their ids meanwhile.
+        """
+        els = screen.elements
+        key = (
+            self.max_label,
+            self.fold_limit,
+            screen.width,
+            screen.height,
+            *[(w.package, w.kind, w.bounds) for w in screen.windows],
+            *map(id, els),
+        )
+        memo = self._memo
+        hit = memo.pop(key, None)  # (re)inserted below: the most recent last
+        if hit is None:
+            hit = (els, _layout(screen, self.max_label, self.fold_limit))
+            if len(memo) >= _MEMO:
+                del memo[next(iter(memo))]
+        memo[key] = hit
+        return hit[1]
 
     # ------------------------------------------------------------------ ids
 
@@ -475,14 +584,16 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
             base, up, parent_path = screen_box, -1, hash(e.package)
         else:
             base, up, parent_path = region[p], absorber[p], path[p]
-        path[i] = hash((parent_path, e.class_name, e.resource_id))
+        cls = e.class_name
+        path[i] = hash((parent_path, cls, e.resource_id))
         b = e.bounds
+        bx1, by1, bx2, by2 = b.x1, b.y1, b.x2, b.y2
         box: Box | None = None
-        if b.x2 > b.x1 and b.y2 > b.y1:
-            x1 = b.x1 if b.x1 > base[0] else base[0]
-            y1 = b.y1 if b.y1 > base[1] else base[1]
-            x2 = b.x2 if b.x2 < base[2] else base[2]
-            y2 = b.y2 if b.y2 < base[3] else base[3]
+        if bx2 > bx1 and by2 > by1:
+            x1 = bx1 if bx1 > base[0] else base[0]
+            y1 = by1 if by1 > base[1] else base[1]
+            x2 = bx2 if bx2 < base[2] else base[2]
+            y2 = by2 if by2 < base[3] else base[3]
             if x2 > x1 and y2 > y1:
                 box = (x1, y1, x2, y2)
                 region[i] = box
@@ -490,17 +601,28 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
                 region[i] = _EMPTY
         else:
             region[i] = base
-        w = e.window if 0 <= e.window < n_windows else n_windows
+        w = e.window
+        if not 0 <= w < n_windows:
+            w = n_windows
         if box is not None and e.visible:
             for o in occluders[w]:
+                if o[0] >= box[2] or o[2] <= box[0] or o[1] >= box[3] or o[3] <= box[1]:
+                    continue  # no overlap: _subtract would give box back
                 box = _subtract(box, o)
                 if box is None:
                     break
         else:
             box = None
         clip[i] = box
-        tappable = e.clickable or e.long_clickable or e.checkable or _button_like(e)
-        if tappable or e.editable:
+        editable = e.editable
+        tappable = (
+            e.clickable
+            or e.long_clickable
+            or e.checkable
+            # Flutter semantics nodes: buttons that say focusable but not clickable.
+            or (e.focusable and cls.endswith(_BUTTONISH))
+        )
+        if tappable or editable:
             fits = box is not None and (box[2] - box[0]) * (box[3] - box[1]) <= absorb_max
             absorber[i] = i if fits else -1
         elif e.scrollable:
@@ -513,18 +635,14 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
         if kind == "ime":
             continue
         label = _own_label(e, max_label)
-        if tappable or e.editable or e.scrollable:
-            cand_of[i] = _Cand(
-                index=i, box=box, window_rank=ranks[w], tappable=tappable, own=label, folded=[]
-            )
+        if tappable or editable or e.scrollable:
+            cand_of[i] = _new_cand(i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False)
         elif not label or kind == "system":
             continue
         elif up >= 0:
             folds.setdefault(up, []).append((i, label))
         else:
-            cand_of[i] = _Cand(
-                index=i, box=box, window_rank=ranks[w], tappable=False, own=label, folded=[]
-            )
+            cand_of[i] = _new_cand(i, box, ranks[w], False, label, [], 0, 0, _NO_TAP, False)
 
     for a, parts in folds.items():
         owner = cand_of.get(a)
@@ -569,14 +687,19 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
 
     # Order: app windows, then dialogs, then system bars; depth-first inside each.
     cands = sorted(cand_of.values(), key=lambda c: (c.window_rank, c.index))
-    boxes = [c.box for c in cands]
     for k, c in enumerate(cands):
         e = els[c.index]
         first_fold = c.folded[0] if c.folded else ""
-        own = "" if e.editable else c.own
-        c.sig = hash((path[c.index], own, e.hint if e.editable else "", first_fold))
-        c.loose = path[c.index]
-        c.tap = _tap_point(c, cands, boxes, k, els, end[c.index])
+        loose = path[c.index]
+        if e.editable:
+            c.sig = hash((loose, "", e.hint, first_fold))
+        else:
+            c.sig = hash((loose, c.own, "", first_fold))
+        c.loose = loose
+        x1, y1, x2, y2 = c.box
+        c.tap = ((x1 + x2) // 2, (y1 + y2) // 2)
+        if c.tappable:
+            c.tap = _tap_point(c, cands, k, els, end[c.index])
 
     package, dialog = _front(screen)
     return _Layout(
@@ -629,7 +752,7 @@ def _thin(els: tuple[Element, ...], clip: list[Box | None], i: int, stop: int, b
 
 
 def _tap_point(
-    c: _Cand, cands: list[_Cand], boxes: list[Box], k: int, els: tuple[Element, ...], end: int
+    c: _Cand, cands: list[_Cand], k: int, els: tuple[Element, ...], end: int
 ) -> tuple[int, int]:
     """The centre of the visible box, unless a tappable child sits there: then a free spot."""
     x1, y1, x2, y2 = c.box
@@ -638,19 +761,30 @@ def _tap_point(
         return (cx, cy)
     # Tappable descendants come right after c in depth-first order (same window rank).
     inner: list[Box] = []
+    covered = False
     for j in range(k + 1, len(cands)):
         other = cands[j]
         if other.index >= end:
             break
         if other.tappable or els[other.index].editable:
-            inner.append(boxes[j])
-    if not inner or not any(_inside(cx, cy, b) for b in inner):
+            b = other.box
+            inner.append(b)
+            if b[0] <= cx < b[2] and b[1] <= cy < b[3]:
+                covered = True
+    if not covered:
         return (cx, cy)
-    for fy in (0.5, 0.3, 0.7, 0.15, 0.85):
-        for fx in (0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95):
-            x = x1 + int((x2 - x1) * fx)
-            y = y1 + int((y2 - y1) * fy)
-            if x1 <= x < x2 and y1 <= y < y2 and not any(_inside(x, y, b) for b in inner):
+    w, h = x2 - x1, y2 - y1
+    xs = [x for x in [x1 + int(w * fx) for fx in _SPOTS_X] if x1 <= x < x2]
+    for fy in _SPOTS_Y:
+        y = y1 + int(h * fy)
+        if not y1 <= y < y2:
+            continue
+        row = [b for b in inner if b[1] <= y < b[3]]  # the children across this height
+        for x in xs:
+            for b in row:
+                if b[0] <= x < b[2]:
+                    break
+            else:
                 return (x, y)
     return (cx, cy)
 
@@ -697,7 +831,9 @@ def _header(package: str, activity: str, keyboard: bool, focused: int | None, di
 
 
 def _line(item: ViewItem, e: Element, cand: _Cand, screen: Screen) -> str:
-    role = _role_word(e.class_name, e)
+    short, role = _class_info(e.class_name)
+    if e.editable:
+        role = "input"
     parts = [f"[{item.id}]"]
     if item.text:
         if role:
@@ -706,7 +842,7 @@ def _line(item: ViewItem, e: Element, cand: _Cand, screen: Screen) -> str:
     else:
         rid = e.resource_id.rsplit("/", 1)[-1]
         if role or not rid:
-            parts.append(role or e.short_class or "view")
+            parts.append(role or short or "view")
         if rid:
             parts.append(f"#{rid}")
     flags: list[str] = []

@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 
 from droidpilot.device.screen import is_editable_class
 from droidpilot.device.sim.window import Window
-from droidpilot.types import Bounds, Element, Screen, WindowInfo
+from droidpilot.types import Element, Screen, WindowInfo
 
 __all__ = ["DECLARATION", "dump_u2", "dump_xml", "escape", "screen_of"]
 
@@ -123,9 +124,11 @@ _CACHE_MAX = 200_000
 def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
     """The ``Screen`` that parsing :func:`dump_u2` of these windows gives.
 
-    Elements are frozen values, so equal nodes from earlier frames are reused from a cache.
+    Elements are frozen values, so equal nodes from earlier frames are reused from a cache,
+    and a window object seen again at the same place (the system bars, the keyboard) gives
+    its elements of last time at once.
     """
-    from droidpilot.device.screen import _window_kind
+    from droidpilot.device.screen import _bounds, _element, _window_kind
 
     if len(_CACHE) > _CACHE_MAX:
         _CACHE.clear()
@@ -138,14 +141,20 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
             continue
         base = len(elements)
         w_index = len(infos)
+        where = (base, w_index, width, height)
+        memo = win.screen_cache
+        if memo is not None and memo[0] == where:
+            info, els = typing.cast(tuple[WindowInfo, list[Element]], memo[1])
+            infos.append(info)
+            elements.extend(els)
+            continue
         pkg = win.package
         root = win.nodes[0]
-        rb = Bounds(x1=root.x1, y1=root.y1, x2=root.x2, y2=root.y2)
-        infos.append(
-            WindowInfo(
-                index=w_index, package=pkg, bounds=rb, kind=_window_kind(pkg, rb, width, height)
-            )
+        rb = _bounds(root.x1, root.y1, root.x2, root.y2)
+        info = WindowInfo(
+            index=w_index, package=pkg, bounds=rb, kind=_window_kind(pkg, rb, width, height)
         )
+        infos.append(info)
         for i, n in enumerate(win.nodes):
             v = n.view
             cls = v.cls
@@ -193,31 +202,32 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
                     and not desc
                 )
             )
-            el = Element(
-                index=base + i,
-                parent=base + n.parent if n.parent >= 0 else None,
-                depth=n.depth,
-                window=w_index,
-                text=text,
-                content_desc=desc,
-                resource_id=v.rid,
-                class_name=cls,
-                package=pkg,
-                hint=hint,
-                bounds=rb if i == 0 else Bounds(x1=n.x1, y1=n.y1, x2=n.x2, y2=n.y2),
-                clickable=v.clickable,
-                long_clickable=v.long_clickable,
-                editable=editable,
-                scrollable=v.scrollable,
-                checkable=v.checkable,
-                checked=v.checked,
-                focusable=v.focusable,
-                focused=v.focused,
-                password=v.password,
-                selected=v.selected,
-                enabled=v.enabled,
-                visible=True,
+            el = _element(
+                base + i,
+                base + n.parent if n.parent >= 0 else None,
+                n.depth,
+                w_index,
+                text,
+                desc,
+                v.rid,
+                cls,
+                pkg,
+                hint,
+                rb if i == 0 else _bounds(n.x1, n.y1, n.x2, n.y2),
+                v.clickable,
+                v.long_clickable,
+                editable,
+                v.scrollable,
+                v.checkable,
+                v.checked,
+                v.focusable,
+                v.focused,
+                v.password,
+                v.selected,
+                v.enabled,
+                True,
             )
             cache[key] = el
             append(el)
+        win.screen_cache = (where, (info, elements[base:]))
     return Screen(elements=tuple(elements), windows=tuple(infos), width=width, height=height)

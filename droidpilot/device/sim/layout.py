@@ -85,7 +85,7 @@ class Layout:
         self.focus = focus
 
     def px(self, dp: float) -> int:
-        return round(dp * self.scale)
+        return round(dp * self.scale) if dp else 0
 
     def run(self, root: View, x: int, y: int, w: int, h: int) -> None:
         root.w = MATCH
@@ -203,9 +203,10 @@ class Layout:
         used = 0
         widest = 0
         flex: list[tuple[View, float]] = []
+        s = self.scale
         for c in v.children:
-            m = 2 * self.px(c.margin)
-            f = self._flex(c, bounded)
+            m = 2 * round(c.margin * s) if c.margin else 0
+            f = c.weight if c.weight > 0 else (1.0 if bounded and c.h == MATCH else 0.0)
             if f:
                 flex.append((c, f))
                 continue
@@ -246,14 +247,16 @@ class Layout:
         used = 0
         tallest = 0
         flex: list[View] = []
+        s = self.scale
         for c in v.children:
             if c.weight > 0 or (c.w == MATCH and inner_w < UNBOUNDED):
                 flex.append(c)
                 continue
-            m = 2 * self.px(c.margin)
+            m = 2 * round(c.margin * s) if c.margin else 0
             cw, ch = self.measure(c, max(0, inner_w - used - m), inner_h)
             used += cw + m
-            tallest = max(tallest, ch + m)
+            if ch + m > tallest:
+                tallest = ch + m
         if flex:
             rest = max(0, inner_w - used) if inner_w < UNBOUNDED else 0
             total = sum(c.weight or 1.0 for c in flex)
@@ -338,33 +341,42 @@ class Layout:
             return
         pad = self.px(v.pad)
         grav = v.gravity
+        s = self.scale
         if kind == "col":
-            content = sum(c.box[3] - c.box[1] + 2 * self.px(c.margin) for c in v.children)
+            content = 0
+            for c in v.children:
+                b = c.box
+                content += b[3] - b[1] + (2 * round(c.margin * s) if c.margin else 0)
             cy = y + pad
             if "center" in grav and "center_horizontal" not in grav:
                 cy += max(0, (h - 2 * pad - content) // 2)
             elif "bottom" in grav:
                 cy += max(0, h - 2 * pad - content)
+            centred = grav == "center" or "center_horizontal" in grav
             for c in v.children:
-                m = self.px(c.margin)
+                m = round(c.margin * s) if c.margin else 0
                 cw = c.box[2] - c.box[0]
                 cx = x + pad + m
-                if grav == "center" or "center_horizontal" in grav:
+                if centred:
                     cx = x + (w - cw) // 2
                 self.place(c, cx, cy + m)
                 cy += c.box[3] - c.box[1] + 2 * m
         elif kind == "row":
-            content = sum(c.box[2] - c.box[0] + 2 * self.px(c.margin) for c in v.children)
+            content = 0
+            for c in v.children:
+                b = c.box
+                content += b[2] - b[0] + (2 * round(c.margin * s) if c.margin else 0)
             cx = x + pad
             if grav == "center" or "center_horizontal" in grav:
                 cx += max(0, (w - 2 * pad - content) // 2)
             elif "end" in grav:
                 cx += max(0, w - 2 * pad - content)
+            middle = "center" in grav
             for c in v.children:
-                m = self.px(c.margin)
+                m = round(c.margin * s) if c.margin else 0
                 ch = c.box[3] - c.box[1]
                 cy = y + pad + m
-                if "center" in grav:
+                if middle:
                     cy = y + (h - ch) // 2
                 self.place(c, cx + m, cy)
                 cx += c.box[2] - c.box[0] + 2 * m
@@ -441,8 +453,11 @@ class Layout:
         """The nodes with a non-empty visible part, depth first (bounds clipped to parents)."""
         nodes: list[Node] = [] if out is None else out
         x1, y1, x2, y2 = root.box
-        vx1, vy1 = max(x1, clip[0]), max(y1, clip[1])
-        vx2, vy2 = min(x2, clip[2]), min(y2, clip[3])
+        cx1, cy1, cx2, cy2 = clip
+        vx1 = x1 if x1 > cx1 else cx1
+        vy1 = y1 if y1 > cy1 else cy1
+        vx2 = x2 if x2 < cx2 else cx2
+        vy2 = y2 if y2 < cy2 else cy2
         if vx2 <= vx1 or vy2 <= vy1:
             return nodes
         vis = (vx1, vy1, vx2, vy2)

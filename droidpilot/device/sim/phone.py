@@ -151,6 +151,8 @@ class SimPhone:
         self.seed = seed
         self.lang0 = lang
         self._windows: list[Window] | None = None
+        # the keyboard window, kept while nothing it is drawn from changes (system.py)
+        self.ime_window: tuple[PhoneState, tuple[object, ...], Window] | None = None
         self.state = self._fresh_state(seed, lang)
 
     # ------------------------------------------------------------------ state

@@ -171,20 +171,32 @@ def build_windows(phone: SimPhone) -> list[Window]:
             )
         )
     if phone.keyboard_shown():
-        top = h - phone.nav_h - phone.ime_h
-        wins.append(
-            _window(
-                phone,
-                build_keyboard(phone),
-                (0, top, w, h - phone.nav_h),
-                kind="ime",
-                package=IME_PACKAGE,
-                focusable=False,
-            )
-        )
+        wins.append(_keyboard(phone))
     if st.toasts:
         wins.append(_toast(phone, str(st.toasts[0][0]), str(st.toasts[0][1])))
     return wins
+
+
+def _keyboard(phone: SimPhone) -> Window:
+    """The soft keyboard's window; the same one while the phone state object, its shift and
+    symbols layers and the screen stay (its keys' handlers read the state when pressed)."""
+    st = phone.state
+    key = (st.symbols, st.shift, phone.width, phone.height, phone.scale, phone.nav_h, phone.ime_h)
+    hit = phone.ime_window
+    if hit is not None and hit[0] is st and hit[1] == key:
+        return hit[2]
+    w, h = phone.width, phone.height
+    top = h - phone.nav_h - phone.ime_h
+    win = _window(
+        phone,
+        build_keyboard(phone),
+        (0, top, w, h - phone.nav_h),
+        kind="ime",
+        package=IME_PACKAGE,
+        focusable=False,
+    )
+    phone.ime_window = (st, key, win)
+    return win
 
 
 _BARS: dict[tuple[object, ...], tuple[Window, Window]] = {}

@@ -29,6 +29,7 @@ class Window:
         "page",
         "rect",
         "root",
+        "screen_cache",
         "title",
     )
 
@@ -60,6 +61,9 @@ class Window:
         self.modal = modal
         self.on_outside = on_outside
         self.title = title
+        # what dump.screen_of made of this window last time (windows reused across frames,
+        # such as the system bars, give the same elements again)
+        self.screen_cache: tuple[tuple[int, int, int, int], object] | None = None
 
     def contains(self, x: int, y: int) -> bool:
         x1, y1, x2, y2 = self.rect
