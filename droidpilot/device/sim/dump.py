@@ -161,9 +161,11 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
             text = v.text if isinstance(v.text, str) else ""
             desc = v.desc if isinstance(v.desc, str) else ""
             hint = v.hint if isinstance(v.hint, str) else ""
+            # the parent as an absolute index: the same node at the same index can have a
+            # different parent index when the windows before it changed size
             key = (
                 base + i,
-                n.parent,
+                base + n.parent if n.parent >= 0 else -1,
                 n.depth,
                 w_index,
                 text,

@@ -6,7 +6,7 @@ import pytest
 
 from droidpilot.device.screen import parse_hierarchy
 from droidpilot.device.sim import FaultConfig, SimDevice, SimPhone
-from droidpilot.device.sim.dump import dump_u2, dump_xml
+from droidpilot.device.sim.dump import dump_u2, dump_xml, screen_of
 from droidpilot.device.sim.launcher import LAUNCHER_PACKAGE
 from droidpilot.device.sim.walk import random_walk
 from droidpilot.types import KeyAction, Observation
@@ -17,7 +17,13 @@ from .conftest import DEMO_APPS
 def _check_xml(dev: SimDevice, obs: Observation) -> None:
     if dev.phone.state.actions % 7 == 0:
         wins = dev.phone.windows()
-        assert parse_hierarchy(dump_u2(wins)).elements
+        parsed = parse_hierarchy(dump_u2(wins))
+        assert parsed.elements
+        # the direct Screen (with its element caches, reused across the walk) is exactly
+        # what parsing the dump gives: parents, indices, windows and all
+        direct = screen_of(wins, parsed.width, parsed.height)
+        assert direct.windows == parsed.windows
+        assert direct.elements == parsed.elements
         assert parse_hierarchy(dump_xml(dev.phone.active_window())).elements
 
 
