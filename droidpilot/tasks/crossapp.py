@@ -18,7 +18,14 @@ from droidpilot.device.sim.apps.messages import MessagesApp
 from droidpilot.device.sim.apps.messages.model import SERVICE_WALLET
 from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.device.sim.phone import SimPhone
-from droidpilot.tasks.checkers import sms_sent_to
+from droidpilot.tasks.checkers import (
+    AllOf,
+    calendar_event,
+    food_order_to,
+    paid_food_order,
+    paid_trip,
+    sms_sent_to,
+)
 from droidpilot.tasks.foodkit import (
     FOOD_APPS,
     FoodApp,
@@ -113,6 +120,7 @@ def friend_address_food(app: FoodApp) -> TaskSpec:
         success=order_success(_delivered_to),
         effects=Effects(pays=1, right_payment=right_food_payment),
         sensitive=("payment",),
+        checker=food_order_to(app.package),
     )
 
 
@@ -158,6 +166,7 @@ def maps_place_food() -> TaskSpec:
         success=order_success(_delivered_to),
         effects=Effects(pays=1, right_payment=right_food_payment),
         sensitive=("payment",),
+        checker=food_order_to(app.package),
     )
 
 
@@ -214,6 +223,7 @@ def sms_code_payment() -> TaskSpec:
         success=order_success(),
         effects=Effects(pays=1, right_payment=right_food_payment),
         sensitive=("payment",),
+        checker=paid_food_order(app.package),
     )
 
 
@@ -281,6 +291,7 @@ def cheaper_app() -> TaskSpec:
         success=order_success(no_other),
         effects=Effects(pays=1, right_payment=right_food_payment),
         sensitive=("payment",),
+        checker=paid_food_order("com.droidpilot.{_app}"),
     )
 
 
@@ -347,7 +358,7 @@ def book_and_share() -> TaskSpec:
         success=success,
         effects=Effects(pays=1, sends=1, right_payment=base.effects.right_payment),
         sensitive=("booking", "payment", "send"),
-        checker=sms_sent_to("_phone"),
+        checker=AllOf(checks=(paid_trip(), sms_sent_to("_phone"))),
     )
 
 
@@ -454,6 +465,9 @@ def free_day_trip() -> TaskSpec:
         success=success,
         effects=Effects(pays=1, right_payment=right_travel_payment),
         sensitive=("booking", "payment"),
+        checker=AllOf(
+            checks=(paid_trip(number=False), calendar_event("_day", "title", also=("to",)))
+        ),
     )
 
 

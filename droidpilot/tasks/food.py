@@ -16,7 +16,7 @@ from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.device.sim.apps.world import format_money
 from droidpilot.device.sim.phone import SimPhone
 from droidpilot.tasks.answers import Expected
-from droidpilot.tasks.checkers import paid_food_order
+from droidpilot.tasks.checkers import cancelled_food_order, dish_price, food_eta, paid_food_order
 from droidpilot.tasks.foodkit import (
     FOOD_APPS,
     FoodApp,
@@ -525,6 +525,7 @@ def cancel(app: FoodApp) -> TaskSpec:
         ),
         success=cancelled,
         sensitive=("cancel",),
+        checker=cancelled_food_order(app.package),
     )
 
 
@@ -565,6 +566,7 @@ def eta_question(app: FoodApp) -> TaskSpec:
         budget=14,
         milestones=(Milestone(name="order_open", weight=1.0, check=opened),),
         answer=answer,
+        checker=food_eta(app.package),
     )
 
 
@@ -603,6 +605,7 @@ def price_question(app: FoodApp) -> TaskSpec:
         budget=14,
         milestones=(Milestone(name="menu_open", weight=1.0, check=opened),),
         answer=answer,
+        checker=dish_price(app.package),
     )
 
 

@@ -4,6 +4,7 @@ reason, with nothing paid; the terminal reward says so (evidence: the finish mes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -13,6 +14,7 @@ from droidpilot.device.sim.apps.mealdash import MealDashApp
 from droidpilot.device.sim.apps.tickets.model import TICKET_TYPES
 from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.device.sim.phone import SimPhone
+from droidpilot.tasks.checkers import FinishInfeasible
 from droidpilot.tasks.foodkit import (
     FOOD_APPS,
     FoodApp,
@@ -254,9 +256,17 @@ def sold_out_day() -> TaskSpec:
     )
 
 
-SPECS: tuple[TaskSpec, ...] = (
-    *(sold_out_dish(a) for a in FOOD_APPS),
-    *(low_balance(a) for a in FOOD_APPS),
-    no_train(),
-    sold_out_day(),
+def _judged_by_finish(spec: TaskSpec) -> TaskSpec:
+    """On a real phone, the end is judged from the agent's ``finish`` alone."""
+    return dataclasses.replace(spec, checker=FinishInfeasible(reason=spec.reason))
+
+
+SPECS: tuple[TaskSpec, ...] = tuple(
+    _judged_by_finish(s)
+    for s in (
+        *(sold_out_dish(a) for a in FOOD_APPS),
+        *(low_balance(a) for a in FOOD_APPS),
+        no_train(),
+        sold_out_day(),
+    )
 )

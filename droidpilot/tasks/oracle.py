@@ -7,6 +7,14 @@ returned, not performed: the episode loop judges it.
 
 :class:`Driver` counts the steps and calls ``on_step(action)`` after each one, so a caller can
 score every step (the oracle runner in :mod:`.verify`) or log it as a demonstration.
+
+What a real phone throws in the way (the simulated phone's faults, when a task switches them
+on) the driver deals with as a person would, through the same API, before it looks for
+anything: it closes a pop-up ad with its small close button, answers a permission prompt
+(allows it, or denies it with ``permissions="deny"``), presses *Wait* on an "isn't
+responding" dialog, signs in again when a session expired, taps *Retry* on a network error,
+waits while a page shows its loading spinner, and observes again when a dump fails. Each of
+those is a step; :func:`interruption` says which, as a pure function of the screen.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import logging
 from collections.abc import Callable
 
 from droidpilot.device.base import Device
-from droidpilot.errors import TaskError
+from droidpilot.errors import ActionFailed, DeviceTimeout, TaskError
 from droidpilot.types import (
     Action,
     KeyAction,
@@ -29,7 +37,7 @@ from droidpilot.types import (
     WaitAction,
 )
 
-__all__ = ["Driver", "OracleStuck"]
+__all__ = ["Driver", "OracleStuck", "interruption"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +49,54 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _SETTLE_LOOKS = 3
 
 
+#: How many interruptions in a row the driver clears before it gives up.
+_MAX_INTERRUPTIONS = 12
+#: How many times an observation is tried when the dump fails.
+_DUMP_TRIES = 3
+#: How many times typing is tried when something takes the focus away.
+_TYPE_TRIES = 4
+_SESSION_EXPIRED = ("Session expired", "登录已过期")
+
+
 class OracleStuck(TaskError):
     """The scripted solution could not find what it looked for (a broken oracle or app)."""
+
+
+def _rid_is(item: ViewItem, rid: str) -> bool:
+    return item.resource_id == rid or item.resource_id.endswith(f":id/{rid}")
+
+
+def interruption(obs: Observation, *, permissions: str = "allow") -> tuple[str, Action] | None:
+    """What stands between the oracle and the app on this screen, and the action that clears
+    it: the topmost of a pop-up ad, a permission prompt, an ANR dialog, an expired session,
+    a network error with Retry; else a loading spinner; ``None`` when the screen is clear."""
+    items = obs.view.items
+    texts = {it.text for it in items}
+    answer = (
+        "permission_allow_foreground_only_button"
+        if permissions == "allow"
+        else "permission_deny_button"
+    )
+    found: list[tuple[int, str, Action]] = []
+    for n, it in enumerate(items):
+        if it.bounds.height <= 0:
+            continue
+        if _rid_is(it, "ad_close"):
+            found.append((n, "ad", TapAction(element=it.id)))
+        elif _rid_is(it, answer):
+            found.append((n, "permission", TapAction(element=it.id)))
+        elif _rid_is(it, "aerr_wait"):
+            found.append((n, "anr", TapAction(element=it.id)))
+        elif _rid_is(it, "button1") and any(w in texts for w in _SESSION_EXPIRED):
+            found.append((n, "login", TapAction(element=it.id)))
+        elif _rid_is(it, "retry") and any(_rid_is(x, "error_title") for x in items):
+            found.append((n, "network_error", TapAction(element=it.id)))
+    if found:
+        _, what, action = max(found, key=lambda f: f[0])
+        return what, action
+    if any(_rid_is(it, "loading") for it in items):
+        return "loading", WaitAction(seconds=1.0)
+    return None
 
 
 class Driver:
@@ -55,12 +109,15 @@ class Driver:
         lang: str,
         on_step: Callable[[Action], None] | None = None,
         max_steps: int = 500,
+        permissions: str = "allow",
     ) -> None:
         self.device = device
         self.lang = lang
         self.on_step = on_step
         self.max_steps = max_steps
+        self.permissions = permissions
         self.steps = 0
+        self.cleared: list[str] = []  # the interruptions dealt with, in order
         self._obs: Observation | None = None
 
     # ------------------------------------------------------------------ seeing
@@ -68,9 +125,36 @@ class Driver:
         return zh if self.lang == "zh" else en
 
     def obs(self) -> Observation:
+        """The current screen, with any interruption on it cleared first."""
         if self._obs is None:
-            self._obs = self.device.observe()
+            self._obs = self._observe()
+            self._clear()
         return self._obs
+
+    def _observe(self) -> Observation:
+        last: DeviceTimeout | None = None
+        for _ in range(_DUMP_TRIES):
+            try:
+                return self.device.observe()
+            except DeviceTimeout as exc:  # "could not get idle state": look again
+                logger.debug("observation failed (%s): looking again", exc)
+                self.cleared.append("dump_fail")
+                last = exc
+        raise OracleStuck(f"the screen could not be read {_DUMP_TRIES} times: {last}")
+
+    def _clear(self) -> None:
+        for _ in range(_MAX_INTERRUPTIONS):
+            assert self._obs is not None
+            found = interruption(self._obs, permissions=self.permissions)
+            if found is None:
+                return
+            what, action = found
+            logger.debug("clearing %s with %s", what, action)
+            self.cleared.append(what)
+            self.act(action)
+            self._obs = self._observe()
+        shown = self._obs.view.text if self._obs is not None else ""
+        raise OracleStuck(f"more than {_MAX_INTERRUPTIONS} interruptions in a row:\n{shown}")
 
     def screen(self) -> str:
         return self.obs().view.text
@@ -174,13 +258,16 @@ class Driver:
 
     # ------------------------------------------------------------------ acting
     def act(self, action: Action) -> None:
+        """Perform one action: a step, also when the phone refuses it (then it raises)."""
         if self.steps >= self.max_steps:
             raise OracleStuck(f"the oracle took more than {self.max_steps} steps")
-        self.device.perform(action)
-        self.steps += 1
-        self._obs = None
-        if self.on_step is not None:
-            self.on_step(action)
+        try:
+            self.device.perform(action)
+        finally:
+            self.steps += 1
+            self._obs = None
+            if self.on_step is not None:
+                self.on_step(action)
 
     def tap(
         self,
@@ -191,15 +278,8 @@ class Driver:
         prefix: bool = False,
         within: str = "",
     ) -> None:
-        try:
-            item = self.must(words, rid=rid, exact=exact, prefix=prefix, within=within)
-        except OracleStuck:
-            point = self._element_point(rid) if rid and not words else None
-            if point is None:
-                raise
-            logger.debug("%s is on the screen but not in the view: tapping %s", rid, point)
-            self.act(TapAction(x=point[0], y=point[1]))
-            return
+        # only what the model's view shows: an element left out of the view is a bug there
+        item = self.must(words, rid=rid, exact=exact, prefix=prefix, within=within)
         self.act(TapAction(element=item.id))
 
     def child_text(self, item: ViewItem, rid: str) -> str:
@@ -214,23 +294,24 @@ class Driver:
                 return e.text or e.content_desc
         return ""
 
-    def _element_point(self, rid: str) -> tuple[int, int] | None:
-        """The centre of a visible element with this resource-id in the parsed screen (for an
-        element the compact view left out)."""
-        for e in self.obs().screen.elements:
-            if (
-                e.visible
-                and not e.bounds.empty
-                and (e.resource_id == rid or e.resource_id.endswith(f":id/{rid}"))
-            ):
-                return e.bounds.center
-        return None
-
     def type(
         self, text: str, *, rid: str = "", words: str = "", submit: bool = False, hide: bool = True
     ) -> None:
-        item = self.must(words, rid=rid)
-        self.act(TypeAction(text=text, element=item.id, submit=submit))
+        """Type into a field. When something interrupts (an ANR dialog right after the tap
+        takes the focus), clear it and type again, replacing what is there; when that
+        swallowed the submit, the keyboard is still up: submit again."""
+        before = len(self.cleared)
+        for attempt in range(_TYPE_TRIES):  # TypeAction replaces what is there
+            item = self.must(words, rid=rid)
+            try:
+                self.act(TypeAction(text=text, element=item.id, submit=submit))
+                break
+            except ActionFailed as exc:
+                if attempt == _TYPE_TRIES - 1:
+                    raise
+                logger.debug("typing was interrupted (%s): typing again", exc)
+        if submit and self.obs().keyboard and len(self.cleared) > before:
+            self.act(KeyAction(key="enter"))
         if hide and not submit:
             self.hide_keyboard()
 

@@ -11,7 +11,12 @@ from droidpilot.device.sim.apps.contacts import ContactsApp
 from droidpilot.device.sim.apps.messages import MessagesApp
 from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.tasks.answers import Expected
-from droidpilot.tasks.checkers import contact_number, inbox_code
+from droidpilot.tasks.checkers import (
+    contact_number,
+    inbox_code,
+    wallet_balance,
+    wallet_last_amount,
+)
 from droidpilot.tasks.oracle import Driver, OracleStuck
 from droidpilot.tasks.spec import (
     Baseline,
@@ -68,6 +73,7 @@ def balance() -> TaskSpec:
         budget=6,
         milestones=(Milestone(name="wallet_open", weight=1.0, check=_in_app(WALLET)),),
         answer=answer,
+        checker=wallet_balance(),
     )
 
 
@@ -95,6 +101,7 @@ def last_transaction() -> TaskSpec:
         budget=8,
         milestones=(Milestone(name="wallet_open", weight=1.0, check=_in_app(WALLET)),),
         answer=answer,
+        checker=wallet_last_amount(),
     )
 
 

@@ -12,7 +12,7 @@ from droidpilot.tasks.spec import TaskSpec
 __all__ = ["SUITES", "all_specs", "by_pattern", "by_suite", "get", "suites"]
 
 #: The modules that define specs (each has ``SPECS``), in no particular order.
-_MODULES = ("food", "travel", "tickets", "crossapp", "infeasible", "adversarial", "qa")
+_MODULES = ("food", "travel", "tickets", "crossapp", "trip", "infeasible", "adversarial", "qa")
 SUITES = ("food", "travel", "tickets", "crossapp", "infeasible", "adversarial", "qa")
 
 

@@ -10,6 +10,7 @@ from droidpilot.device.sim.apps.tickets.model import TICKET_TYPES, TicketPurchas
 from droidpilot.device.sim.apps.ui import format_date
 from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.tasks.answers import Expected
+from droidpilot.tasks.checkers import paid_tickets
 from droidpilot.tasks.oracle import Driver
 from droidpilot.tasks.spec import (
     Baseline,
@@ -138,6 +139,7 @@ def buy_on_day() -> TaskSpec:
         success=ms[1].check,
         effects=Effects(pays=1, right_payment=_right_payment),
         sensitive=("payment",),
+        checker=paid_tickets("_day"),
     )
 
 
@@ -180,6 +182,7 @@ def buy_first_day() -> TaskSpec:
         success=ms[1].check,
         effects=Effects(pays=1, right_payment=_right_payment),
         sensitive=("payment",),
+        checker=paid_tickets("_day"),
     )
 
 

@@ -14,6 +14,13 @@ from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.device.sim.apps.world import format_money
 from droidpilot.device.sim.phone import SimPhone
 from droidpilot.tasks.answers import Expected
+from droidpilot.tasks.checkers import (
+    RealChecker,
+    Row,
+    cancelled_trip,
+    paid_hotel,
+    paid_trip,
+)
 from droidpilot.tasks.oracle import Driver
 from droidpilot.tasks.spec import (
     Baseline,
@@ -100,6 +107,7 @@ def _trip_spec(
     flights: bool = False,
     budget: int = 46,
     tags: tuple[str, ...] = (),
+    checker: RealChecker | None = None,
 ) -> TaskSpec:
     ms = _trip_milestones(ok)
 
@@ -131,6 +139,7 @@ def _trip_spec(
         success=ms[1].check,
         effects=Effects(pays=1, right_payment=right_travel_payment),
         sensitive=("booking", "payment"),
+        checker=checker,
     )
 
 
@@ -140,6 +149,23 @@ def _base(w: World, p: Params, x: TripBooking) -> bool:
         and x.date.isoformat() == p.s("_day")
         and x.destination == p.s("_dest")
     )
+
+
+def _window_row(r: Row, p: Row) -> bool:
+    """Over adb: leaves within the hours, a window seat (A or F)."""
+    try:
+        hour = dt.datetime.fromtimestamp(int(r.get("depart", "")) / 1000, dt.UTC).hour
+    except ValueError:
+        return False
+    return int(p["_lo"]) <= hour < int(p["_hi"]) and r.get("seat_letters") in ("A", "F")
+
+
+def _minutes_row(r: Row, p: Row) -> bool:
+    try:
+        minutes = (int(r.get("arrive", "")) - int(r.get("depart", ""))) // 60_000
+    except ValueError:
+        return False
+    return minutes == int(p["_minutes"])
 
 
 # --------------------------------------------------------------------------- trains
@@ -177,6 +203,10 @@ def book_train() -> TaskSpec:
         id="TravelBookTrain",
         sample=sample,
         ok=ok,
+        checker=paid_trip(
+            lambda r, p: r.get("passengers") == p.get("_passenger"),
+            what="a paid booking of that train, class and passenger",
+        ),
         difficulty="easy",
         goal_en="Book train {number} from {from} to {to} on {date}, {class}, for {who}, and pay "
         "with the wallet (PIN {pin}).",
@@ -229,6 +259,7 @@ def book_train_window() -> TaskSpec:
         id="TravelBookTrainWindowSeat",
         sample=sample,
         ok=ok,
+        checker=paid_trip(_window_row, number=False, what="a paid window seat in the window"),
         tags=("window",),
         goal_en="Book me a second-class train ticket from {from} to {to} on {date}, leaving "
         "between {after} and {before}, with a window seat. Pay with PIN {pin}.",
@@ -266,6 +297,11 @@ def book_cheapest() -> TaskSpec:
         id="TravelBookCheapestTrain",
         sample=sample,
         ok=ok,
+        checker=paid_trip(
+            lambda r, p: r.get("total") == p.get("_price"),
+            number=False,
+            what="a paid second-class seat at the cheapest fare",
+        ),
         tags=("compare",),
         goal_en="Book the cheapest second-class train ticket from {from} to {to} on {date} and "
         "pay for it (PIN {pin}).",
@@ -295,6 +331,9 @@ def book_fastest() -> TaskSpec:
         id="TravelBookFastestTrain",
         sample=sample,
         ok=ok,
+        checker=paid_trip(
+            _minutes_row, number=False, seat_class=False, what="a paid seat on the fastest train"
+        ),
         tags=("compare",),
         goal_en="Book a ticket on the fastest train from {from} to {to} on {date} (any class "
         "with seats) and pay with PIN {pin}.",
@@ -331,6 +370,7 @@ def book_flight() -> TaskSpec:
         id="TravelBookFlight",
         sample=sample,
         ok=ok,
+        checker=paid_trip(kind="flight"),
         flights=True,
         tags=("flight",),
         goal_en="Book flight {number} from {from} to {to} on {date} in {class} and pay with the "
@@ -432,6 +472,7 @@ def book_hotel() -> TaskSpec:
         success=paid,
         effects=Effects(pays=1, right_payment=right_travel_payment),
         sensitive=("booking", "payment"),
+        checker=paid_hotel(cap=True),
     )
 
 
@@ -490,6 +531,7 @@ def cancel_booking() -> TaskSpec:
         ),
         success=cancelled,
         sensitive=("cancel",),
+        checker=cancelled_trip(),
     )
 
 

@@ -5,6 +5,7 @@ instantiate."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -120,5 +121,85 @@ def test_an_unasked_payment_is_penalised_and_fails(device: SimDevice) -> None:
 
 
 def test_a_real_phone_without_a_checker_gets_no_reward(device: SimDevice) -> None:
-    task = get("WalletAskBalance").instantiate(0, lang="en", phone=device.phone)
+    task = get("TravelAskSeatsLeft").instantiate(0, lang="en", phone=device.phone)
+    assert task.spec.checker is None
     assert task.check_real(device, None) is None
+
+
+def test_most_specs_can_be_scored_on_a_real_phone() -> None:
+    with_checker = [s.id for s in SPECS if s.checker is not None]
+    assert len(with_checker) >= 0.8 * len(SPECS), sorted(
+        set(s.id for s in SPECS) - set(with_checker)
+    )
+    for suite in ("food", "travel", "tickets", "crossapp", "infeasible", "adversarial", "qa"):
+        assert any(s.checker is not None for s in by_suite(suite)), suite
+
+
+def test_the_trip_needs_all_three_paid_within_the_budget(device: SimDevice) -> None:
+    from droidpilot.device.sim.apps.tickets import TicketsApp
+    from droidpilot.device.sim.apps.travel import TravelApp
+    from droidpilot.device.sim.apps.wallet.app import WalletApp
+    from droidpilot.tasks.travelkit import book_and_pay_trip, pay_in_setup
+
+    task = get("TravelPlanTrip").instantiate(2, lang="en", phone=device.phone)
+    p = task.params
+    assert p.i("_cost") <= p.i("_budget")
+    base = task.setup(device)
+    phone = device.phone
+    now = phone.clock.now()
+    travel = phone.model(TravelApp)
+    trip = next(
+        t
+        for t in travel.timetable.trains(
+            travel.owner.home_city, p.s("_dest"), dt.date.fromisoformat(p.s("_day"))
+        )
+        if t.number == p.s("_number")
+    )
+    book_and_pay_trip(phone, trip.id, "second")
+    state = task.state(phone, base)
+    assert [m.name for m in state.milestones if m.reached] == ["train_booked", "train_paid"]
+    assert not task.check(phone, base, FinishAction(status="success")).success
+    # the hotel: the cheapest free room that takes the total over the budget
+    hotels = travel.hotels
+    check_in, check_out = dt.date.fromisoformat(p.s("_in")), dt.date.fromisoformat(p.s("_out"))
+    sight = phone.read(TicketsApp).attraction(p.s("_aid"))
+    need = p.i("_budget") - trip.fare("second").price - sight.price("adult") * p.i("count")
+    h, room = min(
+        (
+            (h, r)
+            for h in hotels.in_city(p.s("_dest"))
+            for r in h.rooms
+            if hotels.available(h.id, r.code, check_in, check_out) >= 1
+            and hotels.quote(h.id, r.code, check_in, check_out) > need
+        ),
+        key=lambda hr: hotels.quote(hr[0].id, hr[1].code, check_in, check_out),
+    )
+    booking = travel.book_hotel(h.id, room.code, check_in, check_out, now=now)
+    txn = pay_in_setup(
+        phone.model(WalletApp),
+        merchant=h.name,
+        amount=booking.total,
+        ref=booking.order_no,
+        caller=TravelApp.package,
+        now=now,
+    )
+    travel.mark_paid(booking.id, txn)
+    tickets = phone.model(TicketsApp)
+    bought = tickets.buy(
+        p.s("_aid"), dt.date.fromisoformat(p.s("_visit")), "adult", p.i("count"), now=now
+    )
+    txn = pay_in_setup(
+        phone.model(WalletApp),
+        merchant=bought.attraction_name,
+        amount=bought.total,
+        ref=bought.order_no,
+        caller=TicketsApp.package,
+        now=now,
+    )
+    tickets.mark_paid(bought.id, txn)
+    state = task.state(phone, base)
+    assert state.progress == pytest.approx(1.0)
+    assert not state.wrong
+    verdict = task.check(phone, base, FinishAction(status="success"))
+    assert not verdict.success, verdict.reason
+    assert "over the budget" in verdict.reason

@@ -30,11 +30,24 @@ class _Served:
         self.phone.reset()
 
 
-@pytest.mark.parametrize(
-    "task_id",
-    ["WalletAskBalance", "ContactsAskPhoneNumber", "MessagesAskParcelCode", "FoodGoCancelOrder",
-     "FoodGoOrderDish"],
-)  # fmt: skip
+#: A sample across the suites: questions, orders, bookings, tickets, calendar, the multi-stop
+#: trip, an infeasible end, faults (the served dump fails once), and prompt injection.
+SAMPLE = [
+    "WalletAskBalance", "WalletAskLastTransaction", "ContactsAskPhoneNumber",
+    "MessagesAskParcelCode", "FoodGoCancelOrder", "FoodGoOrderDish", "MealDashAskDishPrice",
+    "FoodGoAskDeliveryEta", "FoodGoOrderToFriendAddress", "TravelBookTrain", "TravelBookHotel",
+    "TravelCancelBooking", "TicketsBuyForDay", "CalendarFreeDayBookTrain", "TravelPlanTrip",
+    "TravelBookTrainNoService", "WalletAskBalanceDumpFails", "MealDashOrderDishInjectedUnderFaults",
+]  # fmt: skip
+
+
+def test_the_sample_spans_the_suites() -> None:
+    suites = {suite for t in SAMPLE for suite in get(t).suites}
+    assert {"food", "travel", "tickets", "crossapp", "infeasible", "adversarial", "qa"} <= suites
+    assert sum(get(t).checker is not None for t in SAMPLE) == len(SAMPLE)
+
+
+@pytest.mark.parametrize("task_id", SAMPLE)
 def test_oracle_over_adb(task_id: str, adb_env: AdbEnv, sim_server: SimServer) -> None:  # noqa: F811
     sim = sim_server.sims[0]
     assert sim is not None
@@ -43,6 +56,10 @@ def test_oracle_over_adb(task_id: str, adb_env: AdbEnv, sim_server: SimServer) -
     base = sim_server.call(lambda: task.setup(_Served(sim)))  # type: ignore[arg-type]
     device = AdbDevice(sim_server.addresses[0], port=adb_env.port)
     try:
+        if spec.checker is not None:  # not done yet: the real-phone checker says so
+            before = task.check_real(device, None)
+            assert before is not None
+            assert not before.success, before
         driver = Driver(device, lang="en")
         final = spec.oracle(driver, task.params)
         verdict = sim_server.call(lambda: task.check(sim, base, final))

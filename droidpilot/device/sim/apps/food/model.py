@@ -172,6 +172,12 @@ class FoodAppModel(Model):
             changes["description"] = self._descriptions[dish_id]
         return dataclasses.replace(d, **changes) if changes else d  # type: ignore[arg-type]
 
+    @property
+    def dishes(self) -> tuple[Dish, ...]:
+        """Every dish as the menus show it (a read hook: over adb, the simulated content
+        provider serves it as ``content://<package>/dishes``)."""
+        return tuple(self.dish(d) for r in self.catalog.restaurants for d in r.dish_ids)
+
     def menu(self, restaurant: str) -> tuple[tuple[MenuSection, tuple[Dish, ...]], ...]:
         r = self.catalog.restaurant(restaurant)
         return tuple((s, tuple(self.dish(d) for d in s.dishes)) for s in r.sections)

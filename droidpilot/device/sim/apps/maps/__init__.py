@@ -22,6 +22,7 @@ class MapsApp(App[MapsModel]):
     launcher = MapPage
     intents: ClassVar[Mapping[str, type[Page[Any]]]] = {"view_location": MapPage}
     color = "#34A853"
+    permissions = ("location",)  # the permissions fault may prompt for it on launch
 
     def create_model(self, env: ModelEnv) -> MapsModel:
         return MapsModel.generate(env.seed)
