@@ -568,6 +568,117 @@ def tasks_verify(suite: str | None, pattern: str | None, seeds: int, as_json: bo
 
 # ---- end block: tasks ----
 
+# ---- block: serve (server.py) ----
+
+
+@cli.command("serve")
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8000).")
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    help="An API token (repeatable; adds to DROIDPILOT_API_TOKENS).",
+)
+@click.option(
+    "--no-auth", is_flag=True, help="Turn bearer-token auth off (refused unless bound to loopback)."
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Database and run directories (default DROIDPILOT_DATA_DIR).",
+)
+@click.option(
+    "--sims",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Simulated phones in the pool (default DROIDPILOT_SIM_DEVICES or 1).",
+)
+@click.option(
+    "--device",
+    "devices",
+    multiple=True,
+    help="An adb SERIAL or HOST:PORT for the pool (repeatable).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["oracle", "transformers", "onnx", "openai"]),
+    default=None,
+    help="The planner backend of requests that name none.",
+)
+@click.option("--model", default=None, help="The model of that backend.")
+@click.option("--base-url", default=None, help="An OpenAI-compatible server's URL.")
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    hidden=True,
+    help="Not supported by serve yet (the pool runs in this process).",
+)
+def serve_cmd(
+    host: str | None,
+    port: int | None,
+    tokens: tuple[str, ...],
+    no_auth: bool,
+    data_dir: str | None,
+    sims: int | None,
+    devices: tuple[str, ...],
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+    ray_address: str | None,
+) -> None:
+    """Run the REST task service and its dashboard (http://HOST:PORT/)."""
+    import secrets
+    from pathlib import Path
+
+    from droidpilot.config import env, server_settings
+
+    if ray_address is not None:
+        fail("serve --ray is not supported yet; the device pool runs in this process", EXIT_USAGE)
+    environment = env()
+    given = tuple(t.strip() for t in (environment.get("API_TOKENS") or "").split(",") if t.strip())
+    all_tokens = given + tokens
+    generated = None
+    if not all_tokens and not no_auth:
+        generated = secrets.token_urlsafe(24)
+        all_tokens = (generated,)
+    try:
+        settings = server_settings(
+            environment,
+            host=host,
+            port=port,
+            api_tokens=all_tokens or None,
+            auth=False if no_auth else None,
+            data_dir=Path(data_dir) if data_dir else None,
+            sim_devices=sims,
+            devices=tuple(devices) or None,
+            backend=backend,
+            model=model,
+            base_url=base_url,
+        )
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc))
+    from droidpilot.server import serve
+
+    if generated is not None:
+        click.echo(
+            f"droidpilot serve: no DROIDPILOT_API_TOKENS set; this run's token: {generated}",
+            err=True,
+        )
+    click.echo(
+        f"droidpilot serve: http://{settings.host}:{settings.port}/ (data in {settings.data_dir})",
+        err=True,
+    )
+    try:
+        serve(settings)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc))
+
+
+# ---- end block: serve ----
+
 # ---- block: agent (run, eval, collect, export, view) ----
 
 _NO_MODEL = (

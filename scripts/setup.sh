@@ -13,6 +13,10 @@ command -v "$py" >/dev/null 2>&1 || py=python3
 need_apt=()
 fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need_apt+=(fonts-wqy-zenhei)
 command -v adb >/dev/null 2>&1 || need_apt+=(adb)
+# Chromium, for the tests only: the dashboard test drives it headless through Playwright.
+case ",$extras," in
+  *,dev,*) command -v chromium >/dev/null 2>&1 || need_apt+=(chromium) ;;
+esac
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: apt-get install ${need_apt[*]}" >&2

@@ -49,7 +49,7 @@ from droidpilot.tasks.spec import (
     World,
     hit,
 )
-from droidpilot.types import Action, AnswerAction, FinishAction
+from droidpilot.types import Action, AnswerAction, FinishAction, ScrollAction
 
 __all__ = ["SPECS"]
 
@@ -588,8 +588,17 @@ def price_question(app: FoodApp) -> TaskSpec:
         open_shop(d, app_, p.t("shop", d.lang))
         if app_.layout == "b":
             d.tap(p.t("_section", d.lang), exact=True, within="menu_tabs")
-        card = d.must(p.t("dish", d.lang), rid="dish", prefix=True, within="menu")
-        return AnswerAction(text=d.child_text(card, "dish_price") or card.text)
+        for _ in range(3):
+            card = d.must(p.t("dish", d.lang), rid="dish", prefix=True, within="menu")
+            price = d.child_text(card, "dish_price")
+            if price:
+                return AnswerAction(text=price)
+            # the card sits at the edge of the list with its price cut off: bring it up
+            menu = d.find(rid="menu", scroll=False)
+            if menu is None:
+                break
+            d.act(ScrollAction(direction="down", element=menu.id))
+        return AnswerAction(text=card.text)
 
     return TaskSpec(
         id=f"{app.prefix}AskDishPrice",
