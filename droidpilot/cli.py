@@ -104,8 +104,7 @@ def screen_cmd(file: str, activity: str, as_json: bool) -> None:
         click.echo(view.text)
         if tokens is not None:
             click.echo(
-                f"-- {len(view.items)} items from {len(screen.elements)} nodes, "
-                f"{tokens} tokens",
+                f"-- {len(view.items)} items from {len(screen.elements)} nodes, {tokens} tokens",
                 err=True,
             )
         return
@@ -193,8 +192,10 @@ def _sim_action(cmd: str) -> Any:
                 return t.TypeAction(text=rest)
             case "scroll":
                 direction, _, ident = rest.partition(" ")
-                return t.ScrollAction(direction=direction,  # type: ignore[arg-type]
-                                      element=int(ident) if ident else None)
+                return t.ScrollAction(
+                    direction=direction,  # type: ignore[arg-type]
+                    element=int(ident) if ident else None,
+                )
             case "swipe":
                 x1, y1, x2, y2 = (int(v) for v in rest.split())
                 return t.SwipeAction(x1=x1, y1=y1, x2=x2, y2=y2)
@@ -206,27 +207,50 @@ def _sim_action(cmd: str) -> Any:
                 return t.WaitAction(seconds=float(rest or 1))
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"cannot read action {cmd!r}: {exc}") from exc
-    raise ConfigError(f"unknown action {cmd!r} (tap, long, type, scroll, swipe, back, home, "
-                      "app_switch, enter, open, wait)")
+    raise ConfigError(
+        f"unknown action {cmd!r} (tap, long, type, scroll, swipe, back, home, "
+        "app_switch, enter, open, wait)"
+    )
 
 
 def _sim_doc(obs: Any) -> dict[str, Any]:
     screen, view = obs.screen, obs.view
     els = screen.elements
     return {
-        "package": view.package, "activity": view.activity, "keyboard": view.keyboard,
-        "focused": view.focused, "webview_thin": view.webview_thin, "width": screen.width,
-        "height": screen.height, "rotation": screen.rotation,
-        "windows": [{"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
-                    for w in screen.windows],
+        "package": view.package,
+        "activity": view.activity,
+        "keyboard": view.keyboard,
+        "focused": view.focused,
+        "webview_thin": view.webview_thin,
+        "width": screen.width,
+        "height": screen.height,
+        "rotation": screen.rotation,
+        "windows": [
+            {"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
+            for w in screen.windows
+        ],
         "nodes": len(els),
         "elements": [
-            {"id": it.id, "bounds": it.bounds.as_list(), "tap": list(it.tap), "role": it.role,
-             "text": it.text, "clickable": it.clickable, "editable": it.editable,
-             "scrollable": it.scrollable, "checkable": it.checkable, "checked": it.checked,
-             "selected": it.selected, "focused": it.focused, "password": it.password,
-             "enabled": it.enabled, "resource_id": it.resource_id,
-             "class": els[it.element].class_name, "package": it.package, "node": it.element}
+            {
+                "id": it.id,
+                "bounds": it.bounds.as_list(),
+                "tap": list(it.tap),
+                "role": it.role,
+                "text": it.text,
+                "clickable": it.clickable,
+                "editable": it.editable,
+                "scrollable": it.scrollable,
+                "checkable": it.checkable,
+                "checked": it.checked,
+                "selected": it.selected,
+                "focused": it.focused,
+                "password": it.password,
+                "enabled": it.enabled,
+                "resource_id": it.resource_id,
+                "class": els[it.element].class_name,
+                "package": it.package,
+                "node": it.element,
+            }
             for it in view.items
         ],
         "text": view.text,
@@ -238,25 +262,43 @@ def _sim_doc(obs: Any) -> dict[str, Any]:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 @click.option("--app", "app", default=None, help="Open this app (package or name) first.")
-@click.option("--do", "actions", multiple=True,
-              help='An action to perform first, e.g. --do "tap 12" --do "type hello" '
-                   '--do back (repeatable).')
+@click.option(
+    "--do",
+    "actions",
+    multiple=True,
+    help='An action to perform first, e.g. --do "tap 12" --do "type hello" --do back (repeatable).',
+)
 @click.option("-i", "--interactive", is_flag=True, help="Then read actions from stdin.")
-@click.option("--png", type=click.Path(dir_okay=False), default=None,
-              help="Write a screenshot here.")
-@click.option("--xml", "xml_out", type=click.Path(dir_okay=False), default=None,
-              help="Write the uiautomator dump (active window) here.")
+@click.option(
+    "--png", type=click.Path(dir_okay=False), default=None, help="Write a screenshot here."
+)
+@click.option(
+    "--xml",
+    "xml_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the uiautomator dump (active window) here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def sim_screen(seed: int, lang: str, app: str | None, actions: tuple[str, ...],
-               interactive: bool, png: str | None, xml_out: str | None, as_json: bool) -> None:
+def sim_screen(
+    seed: int,
+    lang: str,
+    app: str | None,
+    actions: tuple[str, ...],
+    interactive: bool,
+    png: str | None,
+    xml_out: str | None,
+    as_json: bool,
+) -> None:
     """Show the simulated phone's screen as the model sees it, after optional actions."""
     from pathlib import Path
 
     from droidpilot.config import DeviceConfig
     from droidpilot.device.sim import SimDevice
 
-    dev = SimDevice.from_config(DeviceConfig(kind="sim", seed=seed,
-                                             lang="zh" if lang == "zh" else "en"))
+    dev = SimDevice.from_config(
+        DeviceConfig(kind="sim", seed=seed, lang="zh" if lang == "zh" else "en")
+    )
     try:
         obs = dev.observe()
         if app:
@@ -296,17 +338,30 @@ def sim_screen(seed: int, lang: str, app: str | None, actions: tuple[str, ...],
 
 
 @click.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=5555, show_default=True,
-              help="Port of the first phone; phone i listens on PORT+i (0: any free ports).")
-@click.option("--count", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="How many phones.")
 @click.option(
-    "--seed", type=int, default=0, show_default=True,
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5555,
+    show_default=True,
+    help="Port of the first phone; phone i listens on PORT+i (0: any free ports).",
+)
+@click.option(
+    "--count", type=click.IntRange(1, 64), default=1, show_default=True, help="How many phones."
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
     help="Seed of phone 0 (phone i: SEED+i).",
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (loopback unless you say otherwise).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback unless you say otherwise).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the addresses as one JSON document.")
 def sim_serve(port: int, count: int, seed: int, lang: str, host: str, as_json: bool) -> None:
     """Serve simulated phones over the ADB protocol (then: adb connect HOST:PORT)."""
@@ -314,8 +369,14 @@ def sim_serve(port: int, count: int, seed: int, lang: str, host: str, as_json: b
 
     def ready(server: SimServer) -> None:
         if as_json:
-            emit_json({"phones": [{"address": a, "serial": h.serial}
-                                  for a, h in zip(server.addresses, server.handsets, strict=True)]})
+            emit_json(
+                {
+                    "phones": [
+                        {"address": a, "serial": h.serial}
+                        for a, h in zip(server.addresses, server.handsets, strict=True)
+                    ]
+                }
+            )
         else:
             for a in server.addresses:
                 click.echo(f"serving a simulated phone on {a}  (adb connect {a})")
@@ -344,21 +405,42 @@ def _adb_devices(host: str | None, port: int | None) -> list[dict[str, str]]:
         if len(fields) < 2:
             continue
         tags = dict(f.split(":", 1) for f in fields[2:] if ":" in f)
-        out.append({"serial": fields[0], "state": fields[1], "model": tags.get("model", ""),
-                    "product": tags.get("product", ""), "kind": "adb"})
+        out.append(
+            {
+                "serial": fields[0],
+                "state": fields[1],
+                "model": tags.get("model", ""),
+                "product": tags.get("product", ""),
+                "kind": "adb",
+            }
+        )
     return out
 
 
 @cli.command("devices")
-@click.option("--adb-host", default=None,
-              help="adb server host (default: ANDROID_ADB_SERVER_HOST or 127.0.0.1).")
-@click.option("--adb-port", type=int, default=None,
-              help="adb server port (default: ANDROID_ADB_SERVER_PORT or 5037).")
+@click.option(
+    "--adb-host",
+    default=None,
+    help="adb server host (default: ANDROID_ADB_SERVER_HOST or 127.0.0.1).",
+)
+@click.option(
+    "--adb-port",
+    type=int,
+    default=None,
+    help="adb server port (default: ANDROID_ADB_SERVER_PORT or 5037).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def devices(adb_host: str | None, adb_port: int | None, as_json: bool) -> None:
     """What adb sees (serial, model, state), plus the built-in simulated phone."""
-    found = [{"serial": "sim", "state": "device", "model": "droidpilot simulated phone",
-              "product": "droidpilot_sim", "kind": "sim"}]
+    found = [
+        {
+            "serial": "sim",
+            "state": "device",
+            "model": "droidpilot simulated phone",
+            "product": "droidpilot_sim",
+            "kind": "sim",
+        }
+    ]
     adb_error = None
     try:
         found += _adb_devices(adb_host, adb_port)
@@ -747,23 +829,50 @@ def agent_decider(backend: str, model: str | None, base_url: str | None, task: A
 def _model_options(f: Any) -> Any:
     """The options every agent command shares: device, model, guard, budgets."""
     options = [
-        click.option("--device", "device_spec", default="sim", show_default=True,
-                     help="sim (the built-in simulated phone), an adb SERIAL or HOST:PORT."),
-        click.option("--backend", type=click.Choice(
-            ["transformers", "onnx", "openai", "oracle", "scripted"]), default=None,
-            help="The planner backend (oracle: replay the task's scripted solution)."),
-        click.option("--model", default=None,
-                     help="A model dir, cached hub id, .gguf or `smollm2` (scripted: a JSON "
-                          "file of replies)."),
+        click.option(
+            "--device",
+            "device_spec",
+            default="sim",
+            show_default=True,
+            help="sim (the built-in simulated phone), an adb SERIAL or HOST:PORT.",
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(["transformers", "onnx", "openai", "oracle", "scripted"]),
+            default=None,
+            help="The planner backend (oracle: replay the task's scripted solution).",
+        ),
+        click.option(
+            "--model",
+            default=None,
+            help="A model dir, cached hub id, .gguf or `smollm2` (scripted: a JSON "
+            "file of replies).",
+        ),
         click.option("--base-url", default=None, help="An OpenAI-compatible server's URL."),
-        click.option("--max-steps", type=click.IntRange(1, 1000), default=None,
-                     help="Step budget (default: the task's, or 30 for a goal)."),
-        click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
-                     help="Wall-clock budget of an episode."),
-        click.option("--spend-cap", type=click.FloatRange(min=0), default=None,
-                     help="Most money an episode may spend (read from the screen)."),
-        click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
-                     help="Language of the task's goal and the phone (default: en)."),
+        click.option(
+            "--max-steps",
+            type=click.IntRange(1, 1000),
+            default=None,
+            help="Step budget (default: the task's, or 30 for a goal).",
+        ),
+        click.option(
+            "--max-seconds",
+            type=click.FloatRange(min=0.1),
+            default=None,
+            help="Wall-clock budget of an episode.",
+        ),
+        click.option(
+            "--spend-cap",
+            type=click.FloatRange(min=0),
+            default=None,
+            help="Most money an episode may spend (read from the screen).",
+        ),
+        click.option(
+            "--lang",
+            type=click.Choice(["en", "zh"]),
+            default=None,
+            help="Language of the task's goal and the phone (default: en).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
     ]
     for option in reversed(options):
@@ -778,16 +887,14 @@ def _terminal_approver(request: Any) -> tuple[bool, str]:
         return False, "no one at a terminal to approve it"
     money = f" ({request.amount:g})" if request.amount is not None else ""
     click.echo(f"\n[guard] {request.category}{money}: {request.reason}", err=True)
-    ok = click.confirm(f"[guard] allow {render_action(request.action)}?", default=False,
-                       err=True)
+    ok = click.confirm(f"[guard] allow {render_action(request.action)}?", default=False, err=True)
     return ok, "approved at the terminal" if ok else "refused at the terminal"
 
 
 def _terminal_ask_user(question: str) -> str | None:
     if not sys.stdin.isatty():
         return None
-    answer: str = click.prompt(f"[agent asks] {question}", default="", err=True,
-                               show_default=False)
+    answer: str = click.prompt(f"[agent asks] {question}", default="", err=True, show_default=False)
     return answer or None
 
 
@@ -808,12 +915,15 @@ def _live_view(max_steps: int) -> Any:
         bar = ProgressBar(total=max_steps, completed=rec.step + 1, width=20)
         action = render_action(rec.action) if rec.action is not None else "(invalid reply)"
         status = "" if rec.executed or rec.action is None else " [yellow](not executed)[/]"
-        if rec.action is not None and rec.action.kind in ("remember", "answer", "ask_user",
-                                                          "finish"):
+        if rec.action is not None and rec.action.kind in (
+            "remember",
+            "answer",
+            "ask_user",
+            "finish",
+        ):
             status = ""
         reward = "" if rec.reward is None else f"  r={rec.reward:+.2f} p={rec.progress:.2f}"
-        grid.add_row(f"step {rec.step + 1:>3}", bar,
-                     f"[bold]{action}[/]{status}[cyan]{reward}[/]")
+        grid.add_row(f"step {rec.step + 1:>3}", bar, f"[bold]{action}[/]{status}[cyan]{reward}[/]")
         thought = " ".join((rec.reasoning or rec.completion or "").split())[:110]
         if thought:
             grid.add_row("", "", f"[dim]{thought}[/]")
@@ -838,16 +948,36 @@ def _exit_for(result: Any) -> int:
 @click.argument("goal", required=False)
 @click.option("--task", "task_id", default=None, help="A catalog task id (droidpilot tasks list).")
 @click.option("--seed", type=int, default=0, show_default=True, help="The task's seed.")
-@click.option("--approve", type=click.Choice(["ask", "allow", "deny"]), default="ask",
-              show_default=True, help="Sensitive steps (pay, send, delete...): ask at the "
-              "terminal, allow, or deny.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Run directory (default: DATA_DIR/runs).")
+@click.option(
+    "--approve",
+    type=click.Choice(["ask", "allow", "deny"]),
+    default="ask",
+    show_default=True,
+    help="Sensitive steps (pay, send, delete...): ask at the terminal, allow, or deny.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Run directory (default: DATA_DIR/runs).",
+)
 @_model_options
-def run_cmd(goal: str | None, task_id: str | None, seed: int, approve: str, out: str | None,
-            device_spec: str, backend: str | None, model: str | None, base_url: str | None,
-            max_steps: int | None, max_seconds: float | None, spend_cap: float | None,
-            lang: str | None, as_json: bool) -> None:
+def run_cmd(
+    goal: str | None,
+    task_id: str | None,
+    seed: int,
+    approve: str,
+    out: str | None,
+    device_spec: str,
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+    max_steps: int | None,
+    max_seconds: float | None,
+    spend_cap: float | None,
+    lang: str | None,
+    as_json: bool,
+) -> None:
     """Carry out GOAL (free-form) or a catalog --task on a phone, one step at a time."""
     from pathlib import Path
 
@@ -856,14 +986,15 @@ def run_cmd(goal: str | None, task_id: str | None, seed: int, approve: str, out:
     from droidpilot.tasks.registry import get as get_spec
 
     if (goal is None) == (task_id is None):
-        fail('give a GOAL ("order a coffee") or --task ID, not both', EXIT_USAGE,
-             as_json=as_json)
+        fail('give a GOAL ("order a coffee") or --task ID, not both', EXIT_USAGE, as_json=as_json)
     try:
         kind = _choose_backend(backend, model, base_url)
         task = get_spec(task_id).instantiate(seed, lang=lang) if task_id else None
         if task is not None and device_spec not in ("sim", ""):
-            raise ConfigError("catalog tasks run on the simulated phone (--device sim); "
-                              "give a GOAL for a real phone")
+            raise ConfigError(
+                "catalog tasks run on the simulated phone (--device sim); "
+                "give a GOAL for a real phone"
+            )
         device = agent_device(device_spec, lang or (task.lang if task else "en"), keep_xml=True)
         decider = agent_decider(kind, model, base_url, task)
     except DroidpilotError as exc:
@@ -872,17 +1003,29 @@ def run_cmd(goal: str | None, task_id: str | None, seed: int, approve: str, out:
     console, show = _live_view(budget)
     what = f"task {task.id} (seed {task.seed}, {task.lang})" if task else "goal"
     who = _ORACLE_NOTE if kind == "oracle" else f"backend {kind}, model {model or 'default'}"
-    console.print(f"[bold]droidpilot run[/]: {what} on {device.serial}; {who}; "
-                  f"approve={approve}")
+    console.print(f"[bold]droidpilot run[/]: {what} on {device.serial}; {who}; approve={approve}")
     console.print(f"[bold]goal:[/] {task.goal if task else goal}")
-    config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, guard=approve,  # type: ignore[arg-type]
-                         spend_cap=spend_cap)
+    config = AgentConfig(
+        max_steps=max_steps,
+        max_seconds=max_seconds,
+        guard=approve,  # type: ignore[arg-type]
+        spend_cap=spend_cap,
+    )
     reconnect = None
     if device_spec not in ("sim", "", None):
+
         def reconnect() -> Any:
             return agent_device(device_spec, lang or "en", keep_xml=True)
-    agent = Agent(device, decider, config=config, approver=_terminal_approver,
-                  ask_user=_terminal_ask_user, reconnect=reconnect, on_step=show)
+
+    agent = Agent(
+        device,
+        decider,
+        config=config,
+        approver=_terminal_approver,
+        ask_user=_terminal_ask_user,
+        reconnect=reconnect,
+        on_step=show,
+    )
     run_dir = Path(out) if out else data_dir() / "runs"
     try:
         result = agent.run(run_dir, goal=goal if task is None else None, task=task)
@@ -892,13 +1035,16 @@ def run_cmd(goal: str | None, task_id: str | None, seed: int, approve: str, out:
         agent.device.close()
     ep = result.episode
     code = _exit_for(result)
-    outcome = {None: "done (no checker: the agent's own report)", True: "success",
-               False: "failed"}[ep.success]
+    outcome = {None: "done (no checker: the agent's own report)", True: "success", False: "failed"}[
+        ep.success
+    ]
     if result.error:
         outcome = "stopped by an error"
     ret = "n/a" if ep.return_ is None else f"{ep.return_:.2f}"
-    console.print(f"[bold]{outcome}[/]: {ep.steps} steps, return {ret}, "
-                  f"{'terminated' if ep.terminated else 'truncated'}; {ep.reason}")
+    console.print(
+        f"[bold]{outcome}[/]: {ep.steps} steps, return {ret}, "
+        f"{'terminated' if ep.terminated else 'truncated'}; {ep.reason}"
+    )
     console.print(f"episode: {result.episode_dir}")
     if as_json:
         emit_json({
@@ -913,8 +1059,14 @@ def run_cmd(goal: str | None, task_id: str | None, seed: int, approve: str, out:
     sys.exit(code)
 
 
-def _worker_spec(device_spec: str, backend: str, model: str | None, base_url: str | None,
-                 lang: str | None, config: Any) -> Any:
+def _worker_spec(
+    device_spec: str,
+    backend: str,
+    model: str | None,
+    base_url: str | None,
+    lang: str | None,
+    config: Any,
+) -> Any:
     import functools
 
     from droidpilot.policy.rollout import WorkerSpec
@@ -933,9 +1085,15 @@ def _collect_with_progress(as_json: bool, **kwargs: Any) -> Any:
     from droidpilot.policy.rollout import collect
 
     console = Console(stderr=True)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
-                  console=console, transient=as_json) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=as_json,
+    ) as progress:
         bar = progress.add_task("episodes", total=None, note="")
         wins = [0, 0]
 
@@ -951,22 +1109,47 @@ def _collect_with_progress(as_json: bool, **kwargs: Any) -> Any:
 
 
 @cli.command("collect")
-@click.option("--tasks", "pattern", required=True,
-              help="Task ids (globs like FoodGo*), suites, comma-separated.")
+@click.option(
+    "--tasks",
+    "pattern",
+    required=True,
+    help="Task ids (globs like FoodGo*), suites, comma-separated.",
+)
 @click.option("--episodes", type=click.IntRange(1), required=True, help="Episodes in all.")
-@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Worker processes.")
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes."
+)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
-@click.option("--approve", type=click.Choice(["allow", "deny"]), default="allow",
-              show_default=True, help="Sensitive steps (nobody is there to ask).")
-@click.option("--screenshots/--no-screenshots", default=True, show_default=True,
-              help="Save a PNG per step.")
+@click.option(
+    "--approve",
+    type=click.Choice(["allow", "deny"]),
+    default="allow",
+    show_default=True,
+    help="Sensitive steps (nobody is there to ask).",
+)
+@click.option(
+    "--screenshots/--no-screenshots", default=True, show_default=True, help="Save a PNG per step."
+)
 @_model_options
-def collect_cmd(pattern: str, episodes: int, workers: int, out: str, seed: int, approve: str,
-                screenshots: bool, device_spec: str, backend: str | None, model: str | None,
-                base_url: str | None, max_steps: int | None, max_seconds: float | None,
-                spend_cap: float | None, lang: str | None, as_json: bool) -> None:
+def collect_cmd(
+    pattern: str,
+    episodes: int,
+    workers: int,
+    out: str,
+    seed: int,
+    approve: str,
+    screenshots: bool,
+    device_spec: str,
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+    max_steps: int | None,
+    max_seconds: float | None,
+    spend_cap: float | None,
+    lang: str | None,
+    as_json: bool,
+) -> None:
     """Collect N episodes of matching tasks in parallel into one run directory (resumable)."""
     from pathlib import Path
 
@@ -976,12 +1159,25 @@ def collect_cmd(pattern: str, episodes: int, workers: int, out: str, seed: int, 
     try:
         kind = _choose_backend(backend, model, base_url)
         specs = by_pattern(pattern)
-        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, guard=approve,  # type: ignore[arg-type]
-                             spend_cap=spend_cap, screenshots=screenshots, hierarchy=False)
+        config = AgentConfig(
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            guard=approve,  # type: ignore[arg-type]
+            spend_cap=spend_cap,
+            screenshots=screenshots,
+            hierarchy=False,
+        )
         worker = _worker_spec(device_spec, kind, model, base_url, lang, config)
-        report = _collect_with_progress(as_json, run_dir=Path(out), specs=specs,
-                                        episodes=episodes, worker=worker, workers=workers,
-                                        seed=seed, langs=(lang,))
+        report = _collect_with_progress(
+            as_json,
+            run_dir=Path(out),
+            specs=specs,
+            episodes=episodes,
+            worker=worker,
+            workers=workers,
+            seed=seed,
+            langs=(lang,),
+        )
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
     wins = sum(bool(r.success) for r in report.results)
@@ -996,9 +1192,12 @@ def collect_cmd(pattern: str, episodes: int, workers: int, out: str, seed: int, 
     if as_json:
         emit_json(doc)
     else:
-        click.echo(f"{report.finished}/{report.planned} episodes in {report.run_dir} "
-                   f"({len(report.results)} run now, {wins} successful, "
-                   f"{report.episodes_per_minute:.1f}/min)", err=True)
+        click.echo(
+            f"{report.finished}/{report.planned} episodes in {report.run_dir} "
+            f"({len(report.results)} run now, {wins} successful, "
+            f"{report.episodes_per_minute:.1f}/min)",
+            err=True,
+        )
         for r in report.crashed:
             click.echo(f"crashed: {r.job.episode_id}: {r.crashed}", err=True)
     sys.exit(EXIT_OK if report.finished == report.planned else EXIT_FAILED)
@@ -1006,19 +1205,36 @@ def collect_cmd(pattern: str, episodes: int, workers: int, out: str, seed: int, 
 
 @cli.command("eval")
 @click.option("--suite", required=True, help="A suite (droidpilot tasks list) or `all`.")
-@click.option("--seeds", type=click.IntRange(1), default=3, show_default=True,
-              help="Seeds per task template.")
+@click.option(
+    "--seeds", type=click.IntRange(1), default=3, show_default=True, help="Seeds per task template."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True)
-@click.option("--approve", type=click.Choice(["allow", "deny"]), default="allow",
-              show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Run directory (default: DATA_DIR/runs/eval-SUITE-TIME).")
+@click.option("--approve", type=click.Choice(["allow", "deny"]), default="allow", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Run directory (default: DATA_DIR/runs/eval-SUITE-TIME).",
+)
 @_model_options
-def eval_cmd(suite: str, seeds: int, seed: int, workers: int, approve: str, out: str | None,
-             device_spec: str, backend: str | None, model: str | None, base_url: str | None,
-             max_steps: int | None, max_seconds: float | None, spend_cap: float | None,
-             lang: str | None, as_json: bool) -> None:
+def eval_cmd(
+    suite: str,
+    seeds: int,
+    seed: int,
+    workers: int,
+    approve: str,
+    out: str | None,
+    device_spec: str,
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+    max_steps: int | None,
+    max_seconds: float | None,
+    spend_cap: float | None,
+    lang: str | None,
+    as_json: bool,
+) -> None:
     """Success per suite with 95% intervals, steps, per-step latency and tokens."""
     import time
     from pathlib import Path
@@ -1031,14 +1247,27 @@ def eval_cmd(suite: str, seeds: int, seed: int, workers: int, approve: str, out:
     try:
         kind = _choose_backend(backend, model, base_url)
         specs = all_specs() if suite == "all" else by_suite(suite)
-        config = AgentConfig(max_steps=max_steps, max_seconds=max_seconds, guard=approve,  # type: ignore[arg-type]
-                             spend_cap=spend_cap, screenshots=False, hierarchy=False)
+        config = AgentConfig(
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            guard=approve,  # type: ignore[arg-type]
+            spend_cap=spend_cap,
+            screenshots=False,
+            hierarchy=False,
+        )
         worker = _worker_spec(device_spec, kind, model, base_url, lang, config)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_dir = Path(out) if out else data_dir() / "runs" / f"eval-{suite}-{stamp}"
-        report = _collect_with_progress(as_json, run_dir=run_dir, specs=specs,
-                                        episodes=len(specs) * seeds, worker=worker,
-                                        workers=workers, seed=seed, langs=(lang,))
+        report = _collect_with_progress(
+            as_json,
+            run_dir=run_dir,
+            specs=specs,
+            episodes=len(specs) * seeds,
+            worker=worker,
+            workers=workers,
+            seed=seed,
+            langs=(lang,),
+        )
         summary = summarize(run_dir, None if suite == "all" else [suite])
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
@@ -1046,10 +1275,16 @@ def eval_cmd(suite: str, seeds: int, seed: int, workers: int, approve: str, out:
     text = markdown(summary, title=title)
     (run_dir / "report.md").write_text(text, encoding="utf-8")
     if as_json:
-        emit_json({**summary.as_json(), "backend": kind, "model": model,
-                   "note": _ORACLE_NOTE if kind == "oracle" else None,
-                   "report": str(run_dir / "report.md"),
-                   "crashed": [r.job.episode_id for r in report.crashed]})
+        emit_json(
+            {
+                **summary.as_json(),
+                "backend": kind,
+                "model": model,
+                "note": _ORACLE_NOTE if kind == "oracle" else None,
+                "report": str(run_dir / "report.md"),
+                "crashed": [r.job.episode_id for r in report.crashed],
+            }
+        )
     else:
         click.echo(text)
     sys.exit(EXIT_OK if not report.crashed else EXIT_FAILED)
@@ -1057,29 +1292,55 @@ def eval_cmd(suite: str, seeds: int, seed: int, workers: int, approve: str, out:
 
 @cli.command("export")
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["parquet", "hf", "trl", "verl"]),
-              default="parquet", show_default=True)
-@click.option("--out", type=click.Path(), required=True,
-              help="A .parquet file (or a folder; hf: always a folder).")
-@click.option("--gamma", type=click.FloatRange(0, 1), default=1.0, show_default=True,
-              help="Discount of the returns added at export.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "hf", "trl", "verl"]),
+    default="parquet",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(),
+    required=True,
+    help="A .parquet file (or a folder; hf: always a folder).",
+)
+@click.option(
+    "--gamma",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="Discount of the returns added at export.",
+)
 @click.option("--only-success", is_flag=True, help="Only successful episodes.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def export_cmd(run_dir: str, fmt: str, out: str, gamma: float, only_success: bool,
-               as_json: bool) -> None:
+def export_cmd(
+    run_dir: str, fmt: str, out: str, gamma: float, only_success: bool, as_json: bool
+) -> None:
     """Export a run directory as training data (Parquet, HF dataset, TRL, verl)."""
     from pathlib import Path
 
     from droidpilot.policy.export import export_run
 
     try:
-        rep = export_run(Path(run_dir), Path(out), format=fmt,  # type: ignore[arg-type]
-                         gamma=gamma, only_success=only_success)
+        rep = export_run(
+            Path(run_dir),
+            Path(out),
+            format=fmt,  # type: ignore[arg-type]
+            gamma=gamma,
+            only_success=only_success,
+        )
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
     if as_json:
-        emit_json({"path": str(rep.path), "format": rep.format, "rows": rep.rows,
-                   "episodes": rep.episodes})
+        emit_json(
+            {
+                "path": str(rep.path),
+                "format": rep.format,
+                "rows": rep.rows,
+                "episodes": rep.episodes,
+            }
+        )
     else:
         click.echo(f"{rep.rows} rows from {rep.episodes} episodes -> {rep.path}")
 

@@ -29,7 +29,7 @@ from droidpilot.types import (
     TypeAction,
 )
 
-UNICODE_TEXT = "宫保鸡丁 x2, café \"naïve\" ; $(rm -rf /) `id` 🍜"
+UNICODE_TEXT = '宫保鸡丁 x2, café "naïve" ; $(rm -rf /) `id` 🍜'
 
 Editable = Callable[[Device], int]
 
