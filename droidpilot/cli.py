@@ -803,7 +803,6 @@ def agent_decider(backend: str, model: str | None, base_url: str | None, task: A
     """The decider of an episode: the oracle of ``task``, or a planner over a backend (built
     once per process and reused)."""
     from droidpilot.planner import Planner
-    from droidpilot.planner.backends import ScriptedBackend, open_backend
     from droidpilot.policy.teacher import OraclePolicy
 
     if backend == "oracle":
@@ -812,18 +811,27 @@ def agent_decider(backend: str, model: str | None, base_url: str | None, task: A
         return OraclePolicy(task)
     key = (backend, model, base_url)
     if key not in _DECIDERS:
-        if backend == "scripted":
-            from pathlib import Path
-
-            if not model:
-                raise ConfigError("--backend scripted needs --model FILE: a JSON list of replies")
-            replies = json.loads(Path(model).read_text(encoding="utf-8"))
-            if not isinstance(replies, list):
-                raise ConfigError(f"{model}: not a JSON list of model replies")
-            _DECIDERS[key] = Planner(ScriptedBackend([str(r) for r in replies], name="scripted"))
-        else:
-            _DECIDERS[key] = Planner(open_backend(backend, model=model, base_url=base_url))
+        _DECIDERS[key] = Planner(agent_backend(backend, model, base_url))
     return _DECIDERS[key]
+
+
+def agent_backend(backend: str, model: str | None, base_url: str | None) -> Any:
+    """The planner backend of a run (a picklable factory: `collect --ray --shared-model` builds
+    it once, in the shared model actor)."""
+    from droidpilot.planner.backends import ScriptedBackend, open_backend
+
+    if backend == "oracle":
+        raise ConfigError("--backend oracle replays scripted solutions: it is not a model")
+    if backend == "scripted":
+        from pathlib import Path
+
+        if not model:
+            raise ConfigError("--backend scripted needs --model FILE: a JSON list of replies")
+        replies = json.loads(Path(model).read_text(encoding="utf-8"))
+        if not isinstance(replies, list):
+            raise ConfigError(f"{model}: not a JSON list of model replies")
+        return ScriptedBackend([str(r) for r in replies], name="scripted")
+    return open_backend(backend, model=model, base_url=base_url)
 
 
 def _model_options(f: Any) -> Any:
@@ -1078,7 +1086,7 @@ def _worker_spec(
     )
 
 
-def _collect_with_progress(as_json: bool, **kwargs: Any) -> Any:
+def _collect_with_progress(as_json: bool, run: Any = None, **kwargs: Any) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -1105,7 +1113,7 @@ def _collect_with_progress(as_json: bool, **kwargs: Any) -> Any:
             wins[1] += 1
             progress.update(bar, advance=1, note=f"success {wins[0]}/{wins[1]}")
 
-        return collect(on_plan=planned, on_result=one, **kwargs)
+        return (run or collect)(on_plan=planned, on_result=one, **kwargs)
 
 
 @cli.command("collect")
@@ -1117,7 +1125,36 @@ def _collect_with_progress(as_json: bool, **kwargs: Any) -> Any:
 )
 @click.option("--episodes", type=click.IntRange(1), required=True, help="Episodes in all.")
 @click.option(
-    "--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes."
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Worker processes (with --ray: episode actors; with --ray --device adb: the "
+    "most devices to use).",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Run on a Ray cluster: ADDRESS (HOST:6379, ray://...), or "
+    "alone: the cluster RAY_ADDRESS / `ray start` names, else a local one. One episode "
+    "actor per device; --device adb: every adb device of every node.",
+)
+@click.option(
+    "--shared-model",
+    is_flag=True,
+    help="With --ray: one model actor batches the "
+    "generation of all episodes (else each actor loads the model).",
+)
+@click.option(
+    "--model-gpus",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="With --shared-model: GPUs for the model actor.",
 )
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
 @click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
@@ -1136,6 +1173,9 @@ def collect_cmd(
     pattern: str,
     episodes: int,
     workers: int,
+    ray_address: str | None,
+    shared_model: bool,
+    model_gpus: float,
     out: str,
     seed: int,
     approve: str,
@@ -1151,6 +1191,31 @@ def collect_cmd(
     as_json: bool,
 ) -> None:
     """Collect N episodes of matching tasks in parallel into one run directory (resumable)."""
+    if ray_address is not None:
+        _ray_collect_cmd(
+            pattern,
+            episodes,
+            workers,
+            ray_address,
+            shared_model,
+            model_gpus,
+            out,
+            seed,
+            approve,
+            screenshots,
+            device_spec,
+            backend,
+            model,
+            base_url,
+            max_steps,
+            max_seconds,
+            spend_cap,
+            lang,
+            as_json,
+        )
+        return
+    if shared_model:
+        fail("--shared-model needs --ray", EXIT_USAGE, as_json=as_json)
     from pathlib import Path
 
     from droidpilot.policy.agent import AgentConfig
@@ -1198,6 +1263,119 @@ def collect_cmd(
             f"{report.episodes_per_minute:.1f}/min)",
             err=True,
         )
+        for r in report.crashed:
+            click.echo(f"crashed: {r.job.episode_id}: {r.crashed}", err=True)
+    sys.exit(EXIT_OK if report.finished == report.planned else EXIT_FAILED)
+
+
+def _ray_collect_cmd(
+    pattern: str,
+    episodes: int,
+    workers: int,
+    address: str,
+    shared_model: bool,
+    model_gpus: float,
+    out: str,
+    seed: int,
+    approve: str,
+    screenshots: bool,
+    device_spec: str,
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+    max_steps: int | None,
+    max_seconds: float | None,
+    spend_cap: float | None,
+    lang: str | None,
+    as_json: bool,
+) -> None:
+    """`collect --ray`: the same collect, on a Ray cluster (droidpilot.policy.distributed)."""
+    import functools
+    from pathlib import Path
+
+    from droidpilot.policy.agent import AgentConfig
+    from droidpilot.policy.distributed import RayOptions, ray_collect
+    from droidpilot.tasks.registry import by_pattern
+
+    try:
+        kind = _choose_backend(backend, model, base_url)
+        if shared_model and kind == "oracle":
+            raise ConfigError("--shared-model serves a model; --backend oracle has none")
+        specs = by_pattern(pattern)
+        config = AgentConfig(
+            max_steps=max_steps,
+            max_seconds=max_seconds,
+            guard=approve,  # type: ignore[arg-type]
+            spend_cap=spend_cap,
+            screenshots=screenshots,
+            hierarchy=False,
+        )
+        adb = device_spec == "adb"
+        worker = _worker_spec("sim" if adb else device_spec, kind, model, base_url, lang, config)
+        options = RayOptions(
+            address=address or None, workers=0 if adb and workers == 1 else workers,
+            devices="adb" if adb else "worker",
+            device_for_serial=functools.partial(agent_device, lang=lang or "en") if adb else None,
+            model=functools.partial(agent_backend, kind, model, base_url) if shared_model else None,
+            model_gpus=model_gpus,
+        )  # fmt: skip
+        ray_report = _collect_with_progress(
+            as_json,
+            run=ray_collect,
+            run_dir=Path(out),
+            specs=specs,
+            episodes=episodes,
+            worker=worker,
+            options=options,
+            seed=seed,
+            langs=(lang,),
+        )
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    report = ray_report.report
+    wins = sum(bool(r.success) for r in report.results)
+    sizes = ray_report.batch_sizes
+    doc = {
+        "run_dir": str(report.run_dir), "planned": report.planned,
+        "finished": report.finished, "already_done": report.already_done,
+        "ran": len(report.results), "crashed": [r.job.episode_id for r in report.crashed],
+        "success": wins, "seconds": round(report.seconds, 2),
+        "episodes_per_minute": round(report.episodes_per_minute, 2), "backend": kind,
+        "note": _ORACLE_NOTE if kind == "oracle" else None,
+        "ray": {
+            "address": ray_report.address, "retries": ray_report.retries,
+            "devices": [{"name": d.name, "serial": d.serial, "node": d.node,
+                         "episodes": d.episodes, "failures": d.failures, "restarts": d.restarts,
+                         "quarantined": d.quarantined, "state": d.state,
+                         "last_error": d.last_error}
+                        for d in ray_report.devices],
+            "quarantined": [d.serial if d.serial != "worker" else d.name
+                            for d in ray_report.quarantined],
+            "batches": len(sizes), "mean_batch": round(sum(sizes) / len(sizes), 2) if sizes
+            else None, "largest_batch": max(sizes, default=None),
+        },
+    }  # fmt: skip
+    if as_json:
+        emit_json(doc)
+    else:
+        click.echo(
+            f"{report.finished}/{report.planned} episodes in {report.run_dir} "
+            f"({len(report.results)} run now on Ray, {wins} successful, "
+            f"{report.episodes_per_minute:.1f}/min, {ray_report.retries} retried)",
+            err=True,
+        )
+        if sizes:
+            click.echo(
+                f"shared model: {len(sizes)} batches, mean size "
+                f"{sum(sizes) / len(sizes):.2f}, largest {max(sizes)}",
+                err=True,
+            )
+        for d in ray_report.quarantined:
+            click.echo(
+                f"quarantined: {d.serial} on {d.node or '?'} after {d.failures} failures: "
+                f"{d.last_error}",
+                err=True,
+            )
         for r in report.crashed:
             click.echo(f"crashed: {r.job.episode_id}: {r.crashed}", err=True)
     sys.exit(EXIT_OK if report.finished == report.planned else EXIT_FAILED)

@@ -8,8 +8,9 @@ at the end, none twice. ``collect.json`` in the run directory keeps the plan's a
 
 The worker seam is :func:`run_job`: a pure function of (job, :class:`WorkerSpec`, run dir) that
 runs in whatever process it is sent to. :func:`collect` sends jobs to local worker processes
-(``concurrent.futures`` with the ``spawn`` start method; one worker runs in-process); a Ray
-backend sends the same jobs to a cluster. A :class:`WorkerSpec` holds picklable factories (a
+(``concurrent.futures`` with the ``spawn`` start method; one worker runs in-process); a
+:data:`Runner` given to :func:`collect` sends the same jobs elsewhere (the Ray cluster of
+:mod:`droidpilot.policy.distributed`). A :class:`WorkerSpec` holds picklable factories (a
 top-level function or a ``functools.partial`` of one) that build a device once per worker and
 a decider per episode; choosing backends from configuration stays with the CLI and the server.
 """
@@ -40,12 +41,14 @@ __all__ = [
     "CollectReport",
     "EpisodeJob",
     "JobResult",
+    "Runner",
     "WorkerSpec",
     "collect",
     "finished_episodes",
     "plan_jobs",
     "run_job",
     "unfinished_episodes",
+    "worker_device",
 ]
 
 logger = logging.getLogger(__name__)
@@ -151,6 +154,11 @@ def _worker_device(spec: WorkerSpec) -> Device:
     return dev
 
 
+def worker_device(spec: WorkerSpec) -> Device:
+    """This process's device, built once by ``spec.make_device`` (what :func:`run_job` uses)."""
+    return _worker_device(spec)
+
+
 def run_job(job: EpisodeJob, spec: WorkerSpec, run_dir: Path, run_id: str) -> JobResult:
     """Run (or resume) one planned episode in this process. Never raises: a failure that left
     no ``episode.json`` comes back as ``crashed`` (the next collect runs it again)."""
@@ -213,6 +221,14 @@ def _init_worker(spec: WorkerSpec) -> None:
 
 # --------------------------------------------------------------------------- the pool
 
+#: What runs the jobs that are not done yet: ``(todo, worker, run_dir, run_id, on_result)``,
+#: yielding one :class:`JobResult` per job (after calling ``on_result`` with it). The default
+#: is local worker processes; :mod:`droidpilot.policy.distributed` has a Ray one.
+Runner = Callable[
+    [Sequence[EpisodeJob], WorkerSpec, Path, str, Callable[[JobResult], None] | None],
+    Iterable[JobResult],
+]
+
 
 def _check_manifest(run_dir: Path, doc: dict[str, object]) -> str:
     """Write ``collect.json`` or check that it plans the same episodes; the run id."""
@@ -242,10 +258,12 @@ def collect(
     langs: Sequence[str | None] = (None,),
     on_result: Callable[[JobResult], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
 ) -> CollectReport:
     """Run the first ``episodes`` jobs of the plan that are not done yet, ``workers`` at once.
 
     ``on_plan(planned, already_done)`` is called once; ``on_result`` after each job.
+    ``runner`` runs the jobs somewhere else than local worker processes.
     """
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, got {workers}")
@@ -267,7 +285,10 @@ def collect(
         workers,
     )
     t0 = time.perf_counter()
-    results = list(_run_all(todo, worker, run_dir, run_id, workers, on_result))
+    if runner is not None:
+        results = list(runner(todo, worker, run_dir, run_id, on_result))
+    else:
+        results = list(_run_all(todo, worker, run_dir, run_id, workers, on_result))
     results.sort(key=lambda r: r.job.index)
     return CollectReport(
         run_dir=run_dir,
