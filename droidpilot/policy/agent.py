@@ -12,7 +12,8 @@
       writer.append(step record)            # fsynced before the next step starts
 
 Budgets: steps (the task's budget unless given) and wall-clock seconds (an injected clock).
-Loop detection: the same action on the same screen ``loop_k`` times tells the model so; one
+Loop detection: the same action on the same screen ``loop_k`` times (``wait_loop_k`` for waits:
+a loading screen stays the same while it loads) tells the model so; one
 more and the episode stops, truncated. A dropped device (``DeviceDisconnected``) is reconnected
 once and the operation retried. ``terminated`` (the agent ended it: finish, answer),
 ``truncated`` (a budget, a loop, the guard, an error ended it) and ``success`` (the task's
@@ -70,6 +71,7 @@ from droidpilot.types import (
     Sampling,
     StepRecord,
     StepTimings,
+    WaitAction,
     from_json,
     to_json,
 )
@@ -114,6 +116,9 @@ class AgentConfig:
     max_steps: int | None = None
     max_seconds: float | None = None
     loop_k: int = 3
+    # waiting on an unchanged screen is what a loading screen asks for: more repeats allowed
+    # (and not penalised as no-ops) before a run of waits counts as a loop
+    wait_loop_k: int = 10
     max_refusals: int = 3
     guard: GuardMode = "ask"
     spend_cap: float | None = None
@@ -125,8 +130,10 @@ class AgentConfig:
             raise TaskError(f"max_steps must be at least 1, got {self.max_steps}")
         if self.max_seconds is not None and self.max_seconds <= 0:
             raise TaskError(f"max_seconds must be positive, got {self.max_seconds}")
-        if self.loop_k < 2:
-            raise TaskError(f"loop_k must be at least 2, got {self.loop_k}")
+        if self.loop_k < 2 or self.wait_loop_k < 2:
+            raise TaskError(
+                f"loop_k and wait_loop_k must be at least 2, got {self.loop_k}, {self.wait_loop_k}"
+            )
 
 
 def read_start(episode_dir: Path) -> EpisodeStart:
@@ -447,10 +454,12 @@ class Agent:
             case _:
                 pass
         repeats = ep.repeat_count(key, action)
+        waiting = isinstance(action, WaitAction)
+        limit = self.config.wait_loop_k if waiting else self.config.loop_k
         penalties: tuple[RewardComponent, ...] = ()
-        if repeats >= 2:
+        if repeats >= 2 and not (waiting and repeats < limit):
             penalties = (noop_penalty(repeats - 1),)
-        if repeats > self.config.loop_k:
+        if repeats > limit:
             ep.history_add(step, action, "not carried out: the episode is stuck in a loop", thought)
             return StepOutcome(
                 truncated=True, penalties=penalties,
@@ -498,7 +507,7 @@ class Agent:
         s1 = self.clock()
         ep.guard.executed(verdict)
         outcome = ""
-        if repeats == self.config.loop_k:
+        if repeats == limit:
             outcome = (
                 f"the same action on the same screen {repeats} times: it is not working, "
                 "do something else (one more time ends the episode)"

@@ -151,6 +151,22 @@ def test_loop_detection_tells_the_model_then_truncates(tmp_path: Path) -> None:
     assert "loop" in res.episode.reason
 
 
+def test_waiting_on_an_unchanged_screen_is_not_a_loop_until_wait_loop_k(
+    tmp_path: Path, order_task: Task
+) -> None:
+    """A loading screen stays the same while it loads: waits repeat without a no-op penalty
+    up to ``wait_loop_k``; past it the run of waits is a loop like any other."""
+    planner = Planner(ScriptedBackend(lambda r: "wait(1)" if r.stop_after_action else "1. wait"))
+    cfg = AgentConfig(loop_k=2, wait_loop_k=5, max_steps=20)
+    res = Agent(sim(), planner, config=cfg).run(tmp_path, task=order_task)
+    steps = read_steps(res.episode_dir)
+    assert [s.executed for s in steps] == [True] * 5 + [False]
+    assert res.truncated
+    assert "loop" in res.episode.reason
+    penalised = [any(c.name == "penalty:repeated_noop" for c in s.reward_components) for s in steps]
+    assert penalised == [False] * 4 + [True, True]
+
+
 def test_step_and_wall_clock_budgets(tmp_path: Path) -> None:
     script = ScriptedBackend(lambda r: "wait(1)" if r.stop_after_action else "1. wait")
     res = Agent(sim(), Planner(script), config=AgentConfig(max_steps=3, loop_k=9)).run(
