@@ -52,7 +52,7 @@ _ABSORB_MAX_SHARE = 0.5
 #: A WebView larger than this share of the screen is checked for a thin tree.
 _WEB_MIN_SHARE = 0.15
 #: Layouts a builder keeps, for screens it sees again (a simulated phone's screens repeat).
-_MEMO = 8
+_MEMO = 64
 
 _BUTTONISH = ("Button", "CheckBox", "Switch")
 #: Where to look for a free spot to tap, as shares of the width and height, in order.
@@ -197,11 +197,26 @@ class _Cand:
     loose: int = 0
     tap: tuple[int, int] = (0, 0)
     web_thin: bool = False
+    # this candidate's item, line and record under the id it got last time (a layout seen
+    # again mostly gets the same ids: then they are reused, being frozen values)
+    made: tuple[ViewItem, str, _Seen] | None = None
 
 
 _new_cand = slot_maker(
     _Cand,
-    ("index", "box", "window_rank", "tappable", "own", "folded", "sig", "loose", "tap", "web_thin"),
+    (
+        "index",
+        "box",
+        "window_rank",
+        "tappable",
+        "own",
+        "folded",
+        "sig",
+        "loose",
+        "tap",
+        "web_thin",
+        "made",
+    ),
 )
 _NO_TAP = (0, 0)
 
@@ -295,55 +310,20 @@ class ViewBuilder:
         seen: list[_Seen] = []
         focused: int | None = None
         section = 0
-        make_item = _view_item
-        make_seen = _make_seen
         for cand, vid in zip(layout.cands, ids, strict=True):
-            e = els[cand.index]
             rank = cand.window_rank
             if rank != section and (rank == 1 or rank == 3):
                 section = rank
                 if lines:
                     lines.append("~ dialog" if section == 1 else "~ system bars")
-            text = cand.own
-            if cand.folded:
-                text = " | ".join([cand.own, *cand.folded] if cand.own else cand.folded)
-            x1, y1, x2, y2 = box = cand.box
-            tap = cand.tap
-            editable = e.editable
-            if vid >= 0 and x1 <= tap[0] < x2 and y1 <= tap[1] < y2:
-                item = make_item(
-                    vid,
-                    cand.index,
-                    _class_info(e.class_name)[0],
-                    text,
-                    _bounds(x1, y1, x2, y2),
-                    tap,
-                    cand.tappable,
-                    editable,
-                    e.scrollable,
-                    e.checkable,
-                    e.checked,
-                    e.selected,
-                    e.focused,
-                    e.password,
-                    e.enabled,
-                    e.resource_id,
-                    e.package,
-                )
-            else:  # cannot happen; the public constructor raises its error
-                item = ViewItem(
-                    id=vid,
-                    element=cand.index,
-                    role=e.short_class,
-                    text=text,
-                    bounds=Bounds(x1=x1, y1=y1, x2=x2, y2=y2),
-                    tap=tap,
-                )
-            line = _line(item, e, cand, screen)
+            made = cand.made
+            if made is None or made[0].id != vid:
+                made = cand.made = _make(cand, vid, els[cand.index])
+            item = made[0]
             items.append(item)
-            lines.append(line)
-            seen.append(make_seen(vid, cand.sig, cand.loose, box, line, editable))
-            if focused is None and editable and e.focused:
+            lines.append(made[1])
+            seen.append(made[2])
+            if focused is None and item.editable and item.focused:
                 focused = vid
 
         shown = layout.ime if keyboard is None else keyboard
@@ -427,8 +407,14 @@ class ViewBuilder:
 
     def _assign(self, cands: tuple[_Cand, ...]) -> tuple[list[int], list[int]]:
         """Ids for this build's candidates, and which of them are new."""
-        ids: list[int | None] = [None] * len(cands)
         prev = self._prev or ()
+        if len(prev) == len(cands) and all(
+            s.sig == c.sig for s, c in zip(prev, cands, strict=True)
+        ):
+            # the same signatures in the same order: step 1 below pairs every candidate with
+            # the item of the same place last time, and nothing is left for the rest
+            return [s.id for s in prev], []
+        ids: list[int | None] = [None] * len(cands)
         if prev:
             # 1. Same signature, as many before as now: pair them in order.
             old_by_sig: dict[int, list[_Seen]] = {}
@@ -496,6 +482,47 @@ class ViewBuilder:
                     appeared.append(vid)
             out.append(vid)
         return out, appeared
+
+
+def _make(cand: _Cand, vid: int, e: Element) -> tuple[ViewItem, str, _Seen]:
+    """The item, line and record of candidate ``cand`` under id ``vid``."""
+    text = cand.own
+    if cand.folded:
+        text = " | ".join([cand.own, *cand.folded] if cand.own else cand.folded)
+    x1, y1, x2, y2 = box = cand.box
+    tap = cand.tap
+    editable = e.editable
+    if vid >= 0 and x1 <= tap[0] < x2 and y1 <= tap[1] < y2:
+        item = _view_item(
+            vid,
+            cand.index,
+            _class_info(e.class_name)[0],
+            text,
+            _bounds(x1, y1, x2, y2),
+            tap,
+            cand.tappable,
+            editable,
+            e.scrollable,
+            e.checkable,
+            e.checked,
+            e.selected,
+            e.focused,
+            e.password,
+            e.enabled,
+            e.resource_id,
+            e.package,
+        )
+    else:  # cannot happen; the public constructor raises its error
+        item = ViewItem(
+            id=vid,
+            element=cand.index,
+            role=e.short_class,
+            text=text,
+            bounds=Bounds(x1=x1, y1=y1, x2=x2, y2=y2),
+            tap=tap,
+        )
+    line = _line(item, e)
+    return item, line, _make_seen(vid, cand.sig, cand.loose, box, line, editable)
 
 
 def render_screen(
@@ -636,13 +663,15 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
             continue
         label = _own_label(e, max_label)
         if tappable or editable or e.scrollable:
-            cand_of[i] = _new_cand(i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False)
+            cand_of[i] = _new_cand(
+                i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False, None
+            )
         elif not label or kind == "system":
             continue
         elif up >= 0:
             folds.setdefault(up, []).append((i, label))
         else:
-            cand_of[i] = _new_cand(i, box, ranks[w], False, label, [], 0, 0, _NO_TAP, False)
+            cand_of[i] = _new_cand(i, box, ranks[w], False, label, [], 0, 0, _NO_TAP, False, None)
 
     for a, parts in folds.items():
         owner = cand_of.get(a)
@@ -830,7 +859,7 @@ def _header(package: str, activity: str, keyboard: bool, focused: int | None, di
     return " | ".join(parts)
 
 
-def _line(item: ViewItem, e: Element, cand: _Cand, screen: Screen) -> str:
+def _line(item: ViewItem, e: Element) -> str:
     short, role = _class_info(e.class_name)
     if e.editable:
         role = "input"

@@ -1,5 +1,11 @@
 """Input: taps, long presses, swipes, keys and text, routed to the topmost window that takes
-them."""
+them.
+
+``tap``, ``swipe`` and ``key`` return whether they may have changed anything the screen is
+drawn from: False only where they ran no handler and touched no state (a tap on nothing or on
+a button without a handler, a swipe nothing took, back that only hid the keyboard), so the
+phone can reuse the windows it built last time.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +37,8 @@ def _target(win: Window, x: int, y: int, long: bool) -> Node | None:
     return None
 
 
-def tap(phone: SimPhone, x: int, y: int, *, long: bool) -> None:
+def tap(phone: SimPhone, x: int, y: int, *, long: bool) -> bool:
+    """Tap (or long-press) at a point; False when nothing ran and nothing changed."""
     for win in reversed(phone.windows()):
         if win.kind == "toast":
             continue
@@ -39,31 +46,41 @@ def tap(phone: SimPhone, x: int, y: int, *, long: bool) -> None:
             if win.modal:
                 if win.on_outside is not None:
                     win.on_outside()
-                return
+                    return True
+                return False
             continue
         node = _target(win, x, y, long)
         if node is not None:
-            _activate(phone, win, node.view, long)
-        return
+            return _activate(phone, win, node.view, long)
+        return False
+    return False
 
 
-def _activate(phone: SimPhone, win: Window, v: View, long: bool) -> None:
+def _activate(phone: SimPhone, win: Window, v: View, long: bool) -> bool:
     page = win.page
     ctx = phone.ctx(page, win.package)
     if not v.enabled:
-        return
+        return False
     if long:
         if v.on_long_click is not None:
             v.on_long_click(ctx)
-        elif v.editable and page is not None:
+            return True
+        if v.editable and page is not None:
+            moved = page.frame.focus != v.id
             _focus(phone, page, v)
             if phone.state.clipboard:
                 insert(phone, phone.state.clipboard)
-        return
+                return True
+            return moved
+        return False
     if v.editable:
         if page is not None:
+            # focusing the field that has focus only brings the keyboard back, and the
+            # keyboard is drawn apart from the app's windows
+            moved = page.frame.focus != v.id
             _focus(phone, page, v)
-        return
+            return moved
+        return False
     role = v.role
     if role in ("switch", "check") or (
         v.checkable and v.on_click is None and role != "day" and role != "spinner_text"
@@ -73,10 +90,10 @@ def _activate(phone: SimPhone, win: Window, v: View, long: bool) -> None:
             v.on_checked(ctx, new)
         else:
             win.fields["checked:" + v.id] = new
-        return
+        return True
     if role == "spinner" and page is not None:
         page.frame.overlays.append(Overlay(kind="spinner", name=v.id))
-        return
+        return True
     if role == "date" and page is not None and v.date is not None:
         page.frame.overlays.append(
             Overlay(
@@ -85,10 +102,11 @@ def _activate(phone: SimPhone, win: Window, v: View, long: bool) -> None:
                 args={"year": v.date.year, "month": v.date.month, "selected": v.date},
             )
         )
-        return
+        return True
     if role == "up" and page is not None:
         _page_back(phone, page)
-        return
+        return True
+    changed = False
     if (
         v.value == "dismiss"
         and page is not None
@@ -96,8 +114,14 @@ def _activate(phone: SimPhone, win: Window, v: View, long: bool) -> None:
         and win.overlay in page.frame.overlays
     ):
         page.frame.overlays.remove(win.overlay)
+        changed = True
     if v.on_click is not None:
+        from droidpilot.device.sim.system import offline_retry
+
+        quiet = offline_retry(v.on_click, phone, page)
         v.on_click(ctx)
+        changed = changed or not quiet
+    return changed
 
 
 def _focus(phone: SimPhone, page: Page[Any], v: View) -> None:
@@ -112,25 +136,30 @@ def _page_back(phone: SimPhone, page: Page[Any]) -> None:
     phone.finish_page(page, Result.canceled() if page.frame.request else None)
 
 
-def swipe(phone: SimPhone, x1: int, y1: int, x2: int, y2: int) -> None:
+def swipe(phone: SimPhone, x1: int, y1: int, x2: int, y2: int) -> bool:
+    """A swipe; False when it moved nothing and ran no handler."""
     st = phone.state
     dx, dy = x2 - x1, y2 - y1
     vertical = abs(dy) >= abs(dx)
     if not st.shade and vertical and y1 <= phone.status_h * 2 and dy > phone.height // 10:
         st.shade = True
         st.ime_hidden = True
-        return
+        return True
     if st.shade and vertical and dy < -phone.height // 10 and not _scroll_at(phone, x1, y1, dx, dy):
         st.shade = False
-        return
+        return True
     if _scroll_at(phone, x1, y1, dx, dy):
-        return
+        return True
     if abs(dx) < 30 and abs(dy) < 30:
-        return
+        return False
     direction = ("down" if dy > 0 else "up") if vertical else ("right" if dx > 0 else "left")
     top = _top_window(phone, x1, y1)
     if top is not None and top.kind == "app" and top.page is not None:
+        if type(top.page).on_swipe is Page.on_swipe:
+            return False  # the default hook does nothing
         top.page.on_swipe(phone.ctx(top.page), direction)
+        return True
+    return False
 
 
 def _top_window(phone: SimPhone, x: int, y: int) -> Window | None:
@@ -162,12 +191,13 @@ def _scroll_at(phone: SimPhone, x: int, y: int, dx: int, dy: int) -> bool:
     return False
 
 
-def key(phone: SimPhone, name: str) -> None:
+def key(phone: SimPhone, name: str) -> bool:
+    """A key press; False when it changed nothing the app's windows are drawn from."""
     st = phone.state
     if name == "home":
         phone.go_home()
     elif name == "back":
-        _back(phone)
+        return _back(phone)
     elif name == "app_switch":
         if any(s.kind == "recents" for s in st.sys):
             st.sys[:] = [s for s in st.sys if s.kind != "recents"]
@@ -177,34 +207,40 @@ def key(phone: SimPhone, name: str) -> None:
             st.shade = False
             st.sys.append(SysOverlay(kind="recents", package=LAUNCHER_PACKAGE))
     elif name == "enter":
-        if _focused(phone) is not None:
-            submit(phone)
+        if _focused(phone) is None:
+            return False
+        submit(phone)
     elif name == "delete":
-        if _focused(phone) is not None:
-            backspace(phone)
+        if _focused(phone) is None:
+            return False
+        backspace(phone)
     elif name == "tab":
-        _next_field(phone)
-    # search and menu do nothing on this phone, as on most modern ones
+        return _next_field(phone)
+    else:
+        return False  # search and menu do nothing on this phone, as on most modern ones
+    return True
 
 
-def _back(phone: SimPhone) -> None:
+def _back(phone: SimPhone) -> bool:
     from droidpilot.device.sim import sysdialogs
 
     st = phone.state
     if st.shade:
         st.shade = False
-        return
+        return True
     if phone.keyboard_shown():
+        # only the keyboard goes: it is drawn outside the versioned windows (system.py)
         st.ime_hidden = True
-        return
+        return False
     if st.sys:
         sysdialogs.cancel(phone, st.sys[-1])
-        return
+        return True
     page = phone.top_page()
     if page.frame.overlays:
         page.frame.overlays.pop()
-        return
+        return True
     _page_back(phone, page)
+    return True
 
 
 def _focused(phone: SimPhone) -> tuple[Page[Any], View | None] | None:
@@ -278,18 +314,19 @@ def submit(phone: SimPhone) -> None:
         view.on_submit(phone.ctx(page), _current(page, view, focus))
 
 
-def _next_field(phone: SimPhone) -> None:
+def _next_field(phone: SimPhone) -> bool:
     page = phone.top_page()
     ids: list[str] = []
     for win in phone.windows():
         if win.page is page:
             ids.extend(n.view.id for n in win.nodes if n.view.editable and n.view.id)
     if not ids:
-        return
+        return False
     cur = page.frame.focus
     nxt = ids[(ids.index(cur) + 1) % len(ids)] if cur in ids else ids[0]
     page.frame.focus = nxt
     phone.state.ime_hidden = False
+    return True
 
 
 def today(phone: SimPhone) -> dt.date:

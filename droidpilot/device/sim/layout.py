@@ -42,8 +42,28 @@ def text_width(value: str, size_px: float) -> int:
     """Estimated width in pixels of one line of ``value`` at ``size_px``."""
     if value.isascii():
         return int(len(value) * size_px * 0.55)
-    wide = sum(1 for ch in value if ord(ch) >= 0x2E80)
-    return int(((len(value) - wide) * 0.55 + wide * 1.0) * size_px)
+    key = (value, size_px)
+    hit = _WIDTHS.get(key)
+    if hit is None:
+        wide = sum(1 for ch in value if ord(ch) >= 0x2E80)
+        hit = int(((len(value) - wide) * 0.55 + wide * 1.0) * size_px)
+        if len(_WIDTHS) > 50_000:
+            _WIDTHS.clear()
+        _WIDTHS[key] = hit
+    return hit
+
+
+#: text_width of words that are not plain ASCII (counting wide characters is the slow part)
+_WIDTHS: dict[tuple[str, float], int] = {}
+#: class name -> whether a leaf of that class is a fixed box (an image, icon or spinner)
+_BOX_CLASSES: dict[str, bool] = {}
+
+
+def _box_class(cls: str) -> bool:
+    hit = _BOX_CLASSES.get(cls)
+    if hit is None:
+        hit = _BOX_CLASSES[cls] = cls.endswith(("ImageView", "ImageButton", "ProgressBar"))
+    return hit
 
 
 class Node:
@@ -157,30 +177,49 @@ class Layout:
         return None
 
     def _measure_leaf(self, v: View, aw: int, ah: int) -> tuple[int, int]:
+        # _width, _height and px inlined: this runs for every leaf of every frame
         s = self.scale
-        fixed_w = self._width(v, aw)
-        fixed_h = self._height(v, ah)
+        vw = v.w
+        if vw == MATCH:
+            fixed_w = aw if aw < UNBOUNDED else None
+        elif vw >= 0:
+            fixed_w = round(vw * s) if vw else 0
+            if aw < fixed_w:
+                fixed_w = aw
+        else:
+            fixed_w = None
+        vh = v.h
+        if vh == MATCH:
+            fixed_h = ah if ah < UNBOUNDED else None
+        elif vh >= 0:
+            fixed_h = round(vh * s) if vh else 0
+        else:
+            fixed_h = None
         role = v.role
-        if role in _BOX_ROLES or v.cls.endswith(("ImageView", "ImageButton", "ProgressBar")):
+        if role in _BOX_ROLES or _box_class(v.cls):
             return (
-                fixed_w if fixed_w is not None else min(self.px(48), aw),
-                fixed_h if fixed_h is not None else self.px(48),
+                fixed_w if fixed_w is not None else min(round(48 * s), aw),
+                fixed_h if fixed_h is not None else round(48 * s),
             )
         label = v.text if isinstance(v.text, str) else ""
         size_px = v.size * s
-        pad = self.px(v.pad)
-        extra = self.px(_EXTRA_W.get(role, 0)) + 2 * pad
-        tw = text_width(label, size_px)
+        pad = round(v.pad * s) if v.pad else 0
+        ew = _EXTRA_W.get(role, 0)
+        extra = (round(ew * s) if ew else 0) + 2 * pad
+        tw = text_width(label, size_px) if label else 0
         w = fixed_w if fixed_w is not None else min(tw + extra, aw)
         if fixed_h is not None:
             return w, fixed_h
-        avail = max(1, w - extra)
-        lines = max(1, math.ceil(tw / avail)) if tw else 1
-        if v.lines:
-            lines = min(lines, v.lines)
+        if tw:
+            avail = w - extra
+            lines = max(1, math.ceil(tw / (avail if avail > 1 else 1)))
+        else:
+            lines = 1
+        if v.lines and v.lines < lines:
+            lines = v.lines
         h = lines * round(size_px * 1.35) + 2 * pad
         if role in _MIN48:
-            h = max(h + self.px(12), self.px(48))
+            h = max(h + round(12 * s), round(48 * s))
         return w, h
 
     def _flex(self, c: View, bounded: bool) -> float:
@@ -452,18 +491,30 @@ class Layout:
     ) -> list[Node]:
         """The nodes with a non-empty visible part, depth first (bounds clipped to parents)."""
         nodes: list[Node] = [] if out is None else out
-        x1, y1, x2, y2 = root.box
-        cx1, cy1, cx2, cy2 = clip
-        vx1 = x1 if x1 > cx1 else cx1
-        vy1 = y1 if y1 > cy1 else cy1
-        vx2 = x2 if x2 < cx2 else cx2
-        vy2 = y2 if y2 < cy2 else cy2
-        if vx2 <= vx1 or vy2 <= vy1:
-            return nodes
-        vis = (vx1, vy1, vx2, vy2)
-        root.vis = vis
-        me = len(nodes)
-        nodes.append(Node(root, depth, parent, index, vis))
-        for i, c in enumerate(root.children):
-            self.flatten(c, vis, depth + 1, nodes, me, i)
+        # depth first with a stack of (view, clip, depth, parent, index): children pushed last
+        # first, so they come off in order, each one's subtree before its next sibling
+        stack: list[tuple[View, tuple[int, int, int, int], int, int, int]] = [
+            (root, clip, depth, parent, index)
+        ]
+        pop = stack.pop
+        push = stack.append
+        add = nodes.append
+        while stack:
+            v, (cx1, cy1, cx2, cy2), d, up, i = pop()
+            x1, y1, x2, y2 = v.box
+            vx1 = x1 if x1 > cx1 else cx1
+            vy1 = y1 if y1 > cy1 else cy1
+            vx2 = x2 if x2 < cx2 else cx2
+            vy2 = y2 if y2 < cy2 else cy2
+            if vx2 <= vx1 or vy2 <= vy1:
+                continue
+            vis = (vx1, vy1, vx2, vy2)
+            v.vis = vis
+            me = len(nodes)
+            add(Node(v, d, up, i, vis))
+            kids = v.children
+            if kids:
+                d += 1
+                for k in range(len(kids) - 1, -1, -1):
+                    push((kids[k], vis, d, me, k))
         return nodes

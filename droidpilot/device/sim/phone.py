@@ -151,6 +151,12 @@ class SimPhone:
         self.seed = seed
         self.lang0 = lang
         self._windows: list[Window] | None = None
+        #: Bumped whenever state the windows are drawn from may have changed (``changed()``,
+        #: an action that did something, ``model()``, ``restore()``...): the app window, its
+        #: dialogs and the system overlays are rebuilt only when it moved (system.py).
+        self.version = 0
+        # those windows, kept while the state object, the version and the clock stay
+        self.frame_cache: tuple[PhoneState, tuple[object, ...], list[Window]] | None = None
         # the keyboard window, kept while nothing it is drawn from changes (system.py)
         self.ime_window: tuple[PhoneState, tuple[object, ...], Window] | None = None
         self.state = self._fresh_state(seed, lang)
@@ -186,7 +192,7 @@ class SimPhone:
         home = LAUNCHER.launch_page()
         home.frame.package = LAUNCHER_PACKAGE
         state.tasks.append(Task(package=LAUNCHER_PACKAGE, stack=[home]))
-        self._windows = None
+        self.changed()
         return state
 
     def reset(self, seed: int | None = None) -> None:
@@ -204,11 +210,17 @@ class SimPhone:
         """Put a snapshot back (the snapshot stays usable for later restores)."""
         self.state = copy.deepcopy(snap)
         self.clock.set(self.state.now)
-        self._windows = None
+        self.changed()
 
     def changed(self) -> None:
         """Mark the screen stale (after any change of state)."""
         self._windows = None
+        self.version += 1
+
+    def touch(self) -> None:
+        """Note a change of state without dropping the windows already built (they are
+        rebuilt, with it, at the next change or action, as before)."""
+        self.version += 1
 
     # ------------------------------------------------------------------ task-facing API
     @overload
@@ -224,7 +236,11 @@ class SimPhone:
     @overload
     def model(self, app: str) -> Model: ...
     def model(self, app: type[App[Any]] | str) -> Any:
-        """An app's mutable model: for task *setup* only (marks the screen stale)."""
+        """An app's mutable model: for task *setup* only (marks the screen stale).
+
+        Change it before the next observation or action: the screen is drawn again from it
+        then, and only after a change the phone sees (a call of this, an action that does
+        something, ``changed()``)."""
         self.changed()
         return self._model_of(app)
 
@@ -343,14 +359,21 @@ class SimPhone:
         app = self.apps.get(package)
         if app is None:
             raise ActionFailed(f"no app {package!r} on the phone")
+        # nothing over the apps and the app's task already in front: only the keyboard goes
+        # (it is drawn apart from the versioned windows)
+        quiet = not self.state.sys and not self.state.shade
         self.state.sys.clear()
         self.state.shade = False
         for task in self.state.tasks:
             if task.package == package:
+                quiet = quiet and self.state.tasks[-1] is task
                 self.state.tasks.remove(task)
                 self.state.tasks.append(task)
                 self.state.ime_hidden = True
-                self.changed()
+                if quiet:
+                    self._windows = None
+                else:
+                    self.changed()
                 return
         page = app.launch_page()
         page.frame.package = package
@@ -490,7 +513,8 @@ class SimPhone:
                 st.toasts[0][2] = ttl - 1
             else:
                 st.toasts.clear()
-            self.changed()
+            # the toast window is drawn apart from the versioned windows (system.py)
+            self._windows = None
         page = self.top_page()
         if page.frame.loading > 0:
             page.frame.loading -= 1
@@ -513,36 +537,38 @@ class SimPhone:
                 return w
         return next(w for w in wins if w.kind == "app")
 
-    def after_action(self) -> None:
+    def after_action(self, changed: bool = True) -> None:
+        """After an action: the windows are rebuilt; ``changed=False`` (the input layer saw
+        that the action ran no handler and changed nothing they are drawn from) lets them be
+        rebuilt from the windows of last time."""
         self.state.actions += 1
-        self.changed()
+        self._windows = None
+        if changed:
+            self.version += 1
         pkg = self.current_package()
         if pkg != LAUNCHER_PACKAGE and not self.state.sys and self.state.faults.roll("anr"):
             self.state.sys.append(SysOverlay(kind="anr", package=pkg))
+            self.version += 1
 
     def tap(self, x: int, y: int) -> None:
         from droidpilot.device.sim import input as inp
 
-        inp.tap(self, x, y, long=False)
-        self.after_action()
+        self.after_action(inp.tap(self, x, y, long=False))
 
     def long_press(self, x: int, y: int) -> None:
         from droidpilot.device.sim import input as inp
 
-        inp.tap(self, x, y, long=True)
-        self.after_action()
+        self.after_action(inp.tap(self, x, y, long=True))
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int) -> None:
         from droidpilot.device.sim import input as inp
 
-        inp.swipe(self, x1, y1, x2, y2)
-        self.after_action()
+        self.after_action(inp.swipe(self, x1, y1, x2, y2))
 
     def key(self, name: str) -> None:
         from droidpilot.device.sim import input as inp
 
-        inp.key(self, name)
-        self.after_action()
+        self.after_action(inp.key(self, name))
 
     def input_text(self, text: str, *, clear: bool = False) -> None:
         from droidpilot.device.sim import input as inp
@@ -556,6 +582,7 @@ class SimPhone:
 
     def set_clipboard(self, text: str) -> None:
         self.state.clipboard = text
+        self.touch()
 
     def fail_next_dump(self) -> None:
         self.state.dump_fail = True

@@ -115,11 +115,32 @@ def _window(
 
 
 def build_windows(phone: SimPhone) -> list[Window]:
+    """The windows bottom to top: the bars, the app window with its dialogs and the system
+    overlays (the same window objects as last time while ``phone.version``, the state object,
+    the clock and the locale stay), the keyboard and a toast."""
+    st = phone.state
+    key = (phone.version, phone.clock.now(), phone.lang, phone.width, phone.height, phone.scale)
+    hit = phone.frame_cache
+    if hit is not None and hit[0] is st and hit[1] == key:
+        middle = hit[2]
+    else:
+        middle = _app_windows(phone)
+        phone.frame_cache = (st, key, middle)
+    wins: list[Window] = [*_bars(phone), *middle]
+    if phone.keyboard_shown():
+        wins.append(_keyboard(phone))
+    if st.toasts:
+        wins.append(_toast(phone, str(st.toasts[0][0]), str(st.toasts[0][1])))
+    return wins
+
+
+def _app_windows(phone: SimPhone) -> list[Window]:
+    """The app window, the page's dialogs, the system overlays and the shade."""
     st = phone.state
     page = phone.top_page()
     pkg = page.frame.package
     w, h = phone.width, phone.height
-    wins: list[Window] = list(_bars(phone))
+    wins: list[Window] = []
     ctx = phone.ctx(page)
     content_rect = (0, phone.status_h, w, h - phone.nav_h)
     # the app window: the decor spans the screen, the page sits between the bars
@@ -170,10 +191,6 @@ def build_windows(phone: SimPhone) -> list[Window]:
                 modal=True,
             )
         )
-    if phone.keyboard_shown():
-        wins.append(_keyboard(phone))
-    if st.toasts:
-        wins.append(_toast(phone, str(st.toasts[0][0]), str(st.toasts[0][1])))
     return wins
 
 
@@ -251,17 +268,40 @@ def _bars(phone: SimPhone) -> tuple[Window, Window]:
     return status, navw
 
 
+class _Retry:
+    """The error screen's Retry handler (a class of its own, so input can tell it apart)."""
+
+    __slots__ = ("page",)
+
+    def __init__(self, page: Page[Any]) -> None:
+        self.page = page
+
+    def __call__(self, c: Ctx[Any]) -> None:
+        page = self.page
+        page.frame.error = False
+        if not c.online():
+            page.frame.error = True
+            return
+        page.on_retry(c)
+
+
+def offline_retry(handler: object, phone: SimPhone, page: Page[Any] | None) -> bool:
+    """Whether ``handler`` is the error screen's Retry of ``page`` while Wi-Fi is off: it
+    then changes nothing (the error stays, ``on_retry`` is not called)."""
+    return (
+        isinstance(handler, _Retry)
+        and handler.page is page
+        and page is not None
+        and page.frame.error
+        and not phone.state.settings.wifi
+    )
+
+
 def _page_body(phone: SimPhone, page: Page[Any], ctx: Ctx[Any]) -> View:
     if page.frame.loading > 0:
         return frame(progress(id="loading", desc=Text("Loading", "加载中")), h=MATCH)
     if page.frame.error:
-
-        def retry(c: Ctx[Any]) -> None:
-            page.frame.error = False
-            if not c.online():
-                page.frame.error = True
-                return
-            page.on_retry(c)
+        retry = _Retry(page)
 
         return column(
             spacer(160),
@@ -635,7 +675,21 @@ def _shade(phone: SimPhone) -> View:
     )
 
 
+_TOASTS: dict[tuple[object, ...], Window] = {}
+
+
 def _toast(phone: SimPhone, message: str, package: str) -> Window:
+    """The toast's window (cached: it is drawn from its words and the screen alone)."""
+    key = (message, package, phone.width, phone.height, phone.scale, phone.nav_h, phone.lang)
+    hit = _TOASTS.get(key)
+    if hit is None:
+        if len(_TOASTS) > 256:
+            _TOASTS.clear()
+        hit = _TOASTS[key] = _make_toast(phone, message, package)
+    return hit
+
+
+def _make_toast(phone: SimPhone, message: str, package: str) -> Window:
     v = View(
         "android.widget.LinearLayout",
         kind="col",
