@@ -681,7 +681,8 @@ def tasks_verify(suite: str | None, pattern: str | None, seeds: int, as_json: bo
     "--device",
     "devices",
     multiple=True,
-    help="An adb SERIAL or HOST:PORT for the pool (repeatable).",
+    help="An adb SERIAL or HOST:PORT for the pool (repeatable); with --ray: `adb`, every "
+    "device the adb server of each node lists.",
 )
 @click.option(
     "--backend",
@@ -694,9 +695,13 @@ def tasks_verify(suite: str | None, pattern: str | None, seeds: int, as_json: bo
 @click.option(
     "--ray",
     "ray_address",
+    is_flag=False,
+    flag_value="",
     default=None,
-    hidden=True,
-    help="Not supported by serve yet (the pool runs in this process).",
+    metavar="[ADDRESS]",
+    help="Run the tasks on a Ray cluster's devices: ADDRESS (HOST:6379, ray://...), or alone: "
+    "the cluster RAY_ADDRESS / `ray start` names, else a local one. --sims simulated phones "
+    "(each in a device actor), and with --device adb every adb device of every node.",
 )
 def serve_cmd(
     host: str | None,
@@ -717,8 +722,9 @@ def serve_cmd(
 
     from droidpilot.config import env, server_settings
 
-    if ray_address is not None:
-        fail("serve --ray is not supported yet; the device pool runs in this process", EXIT_USAGE)
+    on_ray = ray_address is not None
+    if on_ray and any(d != "adb" for d in devices):
+        fail("with --ray, --device takes only `adb` (the devices each node lists)", EXIT_USAGE)
     environment = env()
     given = tuple(t.strip() for t in (environment.get("API_TOKENS") or "").split(",") if t.strip())
     all_tokens = given + tokens
@@ -734,8 +740,8 @@ def serve_cmd(
             api_tokens=all_tokens or None,
             auth=False if no_auth else None,
             data_dir=Path(data_dir) if data_dir else None,
-            sim_devices=sims,
-            devices=tuple(devices) or None,
+            sim_devices=sims if not on_ray else None,
+            devices=(tuple(devices) or None) if not on_ray else None,
             backend=backend,
             model=model,
             base_url=base_url,
@@ -743,6 +749,10 @@ def serve_cmd(
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc))
     from droidpilot.server import serve
+
+    if on_ray:
+        _serve_on_ray(settings, ray_address or None, sims, "adb" in devices, generated)
+        return
 
     if generated is not None:
         click.echo(
@@ -757,6 +767,58 @@ def serve_cmd(
         serve(settings)
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc))
+
+
+def _serve_on_ray(
+    settings: Any, address: str | None, sims: int | None, adb: bool, generated: str | None
+) -> None:
+    """`serve --ray`: the same service, its device pool on the cluster's device actors."""
+    import functools
+
+    from droidpilot.policy.ray_devices import RayDevicePool, RayPoolOptions
+    from droidpilot.server import serve
+
+    try:
+        if sims is None:
+            sims = 0 if adb else settings.sim_devices
+        adb_factory = functools.partial(serve_adb_device, backend=settings.device_backend)
+        options = RayPoolOptions(
+            address=address, sims=sims, adb=adb, device_for_serial=adb_factory if adb else None
+        )
+        pool = RayDevicePool(options)
+        pool.start()
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc))
+    try:
+        if generated is not None:
+            click.echo(
+                f"droidpilot serve: no DROIDPILOT_API_TOKENS set; this run's token: {generated}",
+                err=True,
+            )
+        click.echo(
+            f"droidpilot serve: Ray cluster {pool.address}, devices: "
+            + ", ".join(d.name for d in pool.devices),
+            err=True,
+        )
+        click.echo(
+            f"droidpilot serve: http://{settings.host}:{settings.port}/ "
+            f"(data in {settings.data_dir})",
+            err=True,
+        )
+        serve(settings, device_factory=pool.open, pool=pool.devices)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc))
+    finally:
+        pool.close()
+
+
+def serve_adb_device(serial: str, backend: str = "adb") -> Any:
+    """A node's adb device for `serve --ray --device adb` (a picklable factory the device actor
+    runs on that node)."""
+    from droidpilot.config import DeviceConfig
+    from droidpilot.device import open_device
+
+    return open_device(DeviceConfig(kind=backend, serial=serial))  # type: ignore[arg-type]
 
 
 # ---- end block: serve ----

@@ -264,6 +264,12 @@ class _Probe:
             self.failure = exc
             raise
 
+    def failed(self) -> DeviceError | None:
+        """The device error of this task: one a call here raised, or one the device reports
+        (``died``: a remote device whose task-side calls do not pass through here)."""
+        died = getattr(self.device, "died", None)
+        return died if isinstance(died, DeviceError) else self.failure
+
     def observe(self) -> Observation:
         return self._call(self.device.observe)
 
@@ -608,6 +614,9 @@ class TaskService:
             task = None
             if request.task_id is not None:
                 task = get_spec(request.task_id).instantiate(request.seed, lang=request.lang)
+                bind = getattr(slot.device, "bind_task", None)
+                if callable(bind):  # a device whose phone lives elsewhere (serve --ray)
+                    task = bind(task)
                 self.store.set_goal(task_id, task.goal)
             elif slot.spec.kind == "sim":
                 probe.reset()  # a free-form goal starts on the simulated phone's home screen
@@ -633,8 +642,9 @@ class TaskService:
                 on_step=lambda rec: self._stepped(task_id, rec, control),
             )
         except (DroidpilotError, OSError) as exc:
-            if probe.failure is not None:
-                self._device_died(slot, probe.failure)
+            failure = probe.failed()
+            if failure is not None:
+                self._device_died(slot, failure)
             self._finish(
                 task_id,
                 "failed",
@@ -642,12 +652,13 @@ class TaskService:
                 error=f"{type(exc).__name__}: {exc}",
             )
             return
-        if probe.failure is not None and result.error is not None:
-            self._device_died(slot, probe.failure)
+        failure = probe.failed()
+        if failure is not None and result.error is not None:
+            self._device_died(slot, failure)
             self._finish(
                 task_id,
                 "failed",
-                reason=f"device {slot.spec.name} failed: {probe.failure}",
+                reason=f"device {slot.spec.name} failed: {failure}",
                 error=result.error,
                 return_=result.return_,
                 truncated=True,

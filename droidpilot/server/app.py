@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -160,9 +160,11 @@ def create_app(
     *,
     device_factory: DeviceFactory | None = None,
     decider_factory: DeciderFactory | None = None,
+    pool: Sequence[PoolDevice] | None = None,
 ) -> FastAPI:
     """The FastAPI app of ``settings``. ``device_factory`` / ``decider_factory`` replace how
-    pool devices and deciders are built (tests inject fakes here)."""
+    pool devices and deciders are built (tests inject fakes here); ``pool`` replaces the
+    device pool the settings describe (``serve --ray``: the cluster's devices)."""
     store = Store(settings.database)
     settings.runs.mkdir(parents=True, exist_ok=True)
     deciders = _Deciders(settings)
@@ -170,7 +172,7 @@ def create_app(
         store,
         ServiceConfig(
             runs_dir=settings.runs,
-            devices=pool_devices(settings),
+            devices=tuple(pool) if pool is not None else pool_devices(settings),
             max_queue=settings.max_queue,
             task_timeout_s=settings.task_timeout_s,
             approval_timeout_s=settings.approval_timeout_s,
@@ -682,11 +684,17 @@ async def _stream(
         service.bus.unlisten(task_id, wake)
 
 
-def serve(settings: ServerSettings) -> None:
-    """Run the app with uvicorn on ``settings.host:port`` until interrupted."""
+def serve(
+    settings: ServerSettings,
+    *,
+    device_factory: DeviceFactory | None = None,
+    pool: Sequence[PoolDevice] | None = None,
+) -> None:
+    """Run the app with uvicorn on ``settings.host:port`` until interrupted (``pool`` and
+    ``device_factory``: another device pool, as :func:`create_app` takes them)."""
     import uvicorn
 
-    app = create_app(settings)
+    app = create_app(settings, device_factory=device_factory, pool=pool)
     uvicorn.run(
         app,
         host=settings.host,
