@@ -59,9 +59,13 @@ def _submit(tab: Any, task_id: str, approval: str, seed: int = 1) -> str:
     tab.select_option("#task-id", task_id)
     tab.fill("#seed", str(seed))
     tab.select_option("#approval", approval)
+    before = tab.text_content("#submit-msg") or ""
     tab.click("#submit")
+    # wait for this submission's message, not the previous one still on the page
     tab.wait_for_function(
-        "document.querySelector('#submit-msg').textContent.startsWith('submitted')"
+        "prev => { const t = document.querySelector('#submit-msg').textContent;"
+        " return t.startsWith('submitted') && t !== prev; }",
+        arg=before,
     )
     text: str = tab.text_content("#submit-msg")
     return text.split()[-1]
