@@ -823,6 +823,240 @@ def serve_adb_device(serial: str, backend: str = "adb") -> Any:
 
 # ---- end block: serve ----
 
+# ---- block: train (policy/train.py, policy/grpo.py, policy/splits.py) ----
+
+
+@cli.group("train")
+def train_group() -> None:
+    """Distil the planner model from demonstrations (sft) and improve it with RL (grpo)."""
+
+
+@train_group.command("split")
+@click.option("--field", default=None, help="Print one field raw (e.g. train_tasks).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def train_split(field: str | None, as_json: bool) -> None:
+    """The train / validation / test seeds and the held-out templates."""
+    from droidpilot.policy.splits import split_summary
+
+    doc = split_summary()
+    if field is not None:
+        if field not in doc:
+            fail(f"no field {field!r}; known: {', '.join(doc)}", EXIT_USAGE, as_json=as_json)
+        value = doc[field]
+        click.echo(value if isinstance(value, str) else json.dumps(value))
+        return
+    if as_json:
+        emit_json(doc)
+        return
+    click.echo(f"train seeds {doc['train_seeds']}, validation {doc['validation_seeds']}, "
+               f"test {doc['test_seeds']}")  # fmt: skip
+    click.echo(f"held-out templates: {doc['heldout_tasks']}")
+
+
+@train_group.command("data")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--base", default="smollm2", show_default=True, help="Whose tokenizer counts.")
+@click.option("--max-seq", type=click.IntRange(64), default=1536, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def train_data(runs: tuple[str, ...], base: str, max_seq: int, as_json: bool) -> None:
+    """Token counts of a demonstration set (to budget an SFT run)."""
+    from pathlib import Path
+
+    from droidpilot.policy.train import data_stats, load_examples, load_tokenizer
+
+    try:
+        examples, stats = load_examples([Path(r) for r in runs])
+        doc = data_stats(load_tokenizer(base), examples, max_seq)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    doc["left_out_split"] = stats.left_out_split
+    doc["tasks"] = len(stats.tasks)
+    if as_json:
+        emit_json(doc)
+    else:
+        for k, v in doc.items():
+            click.echo(f"{k}: {v}")
+
+
+def _device_option(f: Any) -> Any:
+    return click.option(
+        "--device",
+        default="cpu",
+        show_default=True,
+        help="cpu, cuda, cuda:N or auto (bf16 autocast on CUDA).",
+    )(f)
+
+
+@train_group.command("sft")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Model directory.")
+@click.option("--base", default="smollm2", show_default=True, help="Model dir, .gguf, smollm2.")
+@_device_option
+@click.option("--max-seq", type=click.IntRange(64), default=1536, show_default=True,
+              help="Longer examples are left out.")  # fmt: skip
+@click.option("--batch-size", type=click.IntRange(1), default=4, show_default=True)
+@click.option("--grad-accum", type=click.IntRange(1), default=4, show_default=True)
+@click.option("--epochs", type=click.FloatRange(min=0.01), default=2.0, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=1e-9), default=5e-5, show_default=True)
+@click.option("--warmup", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-steps", type=click.IntRange(1), default=None, help="Optimizer steps, at most.")
+@click.option("--max-seconds", type=click.FloatRange(min=1), default=None,
+              help="Stop (and save) after this much training time.")  # fmt: skip
+@click.option("--lora", is_flag=True, help="LoRA (needs peft), merged before saving.")
+@click.option("--lora-rank", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--gradient-checkpointing", is_flag=True, help="Less memory, more time.")
+@click.option("--threads", type=click.IntRange(1), default=None, help="torch CPU threads.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def train_sft_cmd(
+    runs: tuple[str, ...],
+    out: str,
+    base: str,
+    device: str,
+    max_seq: int,
+    batch_size: int,
+    grad_accum: int,
+    epochs: float,
+    lr: float,
+    warmup: float,
+    seed: int,
+    max_steps: int | None,
+    max_seconds: float | None,
+    lora: bool,
+    lora_rank: int,
+    gradient_checkpointing: bool,
+    threads: int | None,
+    as_json: bool,
+) -> None:
+    """Fine-tune a causal LM on the successful demonstrations of RUNS (the train split)."""
+    from pathlib import Path
+
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    def step(n: int, loss: float, tps: float) -> None:
+        click.echo(f"step {n}: loss {loss:.4f}, {tps:.0f} tokens/s", err=True)
+
+    try:
+        cfg = SFTConfig(
+            runs=tuple(Path(r) for r in runs), out=Path(out), base=base, device=device,
+            max_seq=max_seq, batch_size=batch_size, grad_accum=grad_accum, epochs=epochs, lr=lr,
+            warmup=warmup, seed=seed, max_steps=max_steps, max_seconds=max_seconds, lora=lora,
+            lora_rank=lora_rank, gradient_checkpointing=gradient_checkpointing, threads=threads,
+        )  # fmt: skip
+        report = train_sft(cfg, on_step=step)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    doc = report.as_json()
+    if as_json:
+        emit_json(doc)
+    else:
+        click.echo(
+            f"{report.optimizer_steps} steps ({report.epochs_done} epochs) on "
+            f"{report.examples_used} examples: loss {report.first_loss} -> {report.last_loss}, "
+            f"{report.tokens_per_second:.0f} tokens/s; model in {report.out}"
+        )
+
+
+@train_group.command("grpo")
+@click.option("--model", required=True, help="The SFT model directory to start from.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Model directory.")
+@click.option(
+    "--tasks",
+    "pattern",
+    default=None,
+    help="Training templates (ids, globs, suites; default: the whole train split).",
+)
+@_device_option
+@click.option("--iterations", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--groups", type=click.IntRange(1), default=2, show_default=True,
+              help="Task instances per iteration.")  # fmt: skip
+@click.option("--group-size", type=click.IntRange(2), default=4, show_default=True,
+              help="Rollouts per instance.")  # fmt: skip
+@click.option("--lr", type=click.FloatRange(min=1e-12), default=1e-6, show_default=True)
+@click.option("--clip", type=click.FloatRange(min=0.0), default=0.2, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--beta", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+              help="KL penalty to the starting model (0: none).")  # fmt: skip
+@click.option("--advantage", type=click.Choice(["process", "outcome"]), default="process",
+              show_default=True)  # fmt: skip
+@click.option("--gamma", type=click.FloatRange(0, 1), default=1.0, show_default=True)
+@click.option("--temperature", type=click.FloatRange(min=0.01), default=1.0, show_default=True)
+@click.option("--max-new-tokens", type=click.IntRange(8), default=128, show_default=True)
+@click.option("--max-steps", type=click.IntRange(1), default=None, help="Per episode.")
+@click.option("--constrain", is_flag=True, help="Hold the answer to the action grammar.")
+@click.option("--val-seeds", type=click.IntRange(0), default=2, show_default=True,
+              help="Validation seeds per task, before and after (0: none).")  # fmt: skip
+@click.option("--val-tasks", default=None, help="Validation templates (default: --tasks).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(1), default=None, help="torch CPU threads.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def train_grpo_cmd(
+    model: str,
+    out: str,
+    pattern: str | None,
+    device: str,
+    iterations: int,
+    groups: int,
+    group_size: int,
+    lr: float,
+    clip: float,
+    epochs: int,
+    beta: float,
+    advantage: str,
+    gamma: float,
+    temperature: float,
+    max_new_tokens: int,
+    max_steps: int | None,
+    constrain: bool,
+    val_seeds: int,
+    val_tasks: str | None,
+    seed: int,
+    threads: int | None,
+    as_json: bool,
+) -> None:
+    """GRPO on the simulated phone from an SFT model, with the rule-based step rewards."""
+    from pathlib import Path
+
+    from droidpilot.policy.grpo import GRPOConfig, train_grpo
+    from droidpilot.tasks.registry import by_pattern
+
+    def show(doc: dict[str, Any]) -> None:
+        click.echo(
+            f"iteration {doc['iteration']}: success {doc['success_rate']:.2f}, "
+            f"return {doc['mean_return']:+.3f}, loss {doc['loss']:+.4f}, "
+            f"clipped {doc['clip_fraction']:.3f}",
+            err=True,
+        )
+
+    try:
+        tasks = tuple(s.id for s in by_pattern(pattern)) if pattern else ()
+        vals = tuple(s.id for s in by_pattern(val_tasks)) if val_tasks else ()
+        cfg = GRPOConfig(
+            model=model, out=Path(out), tasks=tasks, device=device, iterations=iterations,
+            groups=groups, group_size=group_size, lr=lr, clip=clip, epochs=epochs, beta=beta,
+            advantage=advantage,  # type: ignore[arg-type]
+            gamma=gamma, temperature=temperature, max_new_tokens=max_new_tokens,
+            max_steps=max_steps, constrain=constrain, val_tasks=vals, val_seeds=val_seeds,
+            seed=seed, threads=threads,
+        )  # fmt: skip
+        report = train_grpo(cfg, on_iteration=show)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    doc = report.as_json()
+    if as_json:
+        emit_json(doc)
+        return
+    for name, res in (("before", report.before), ("after", report.after)):
+        if res is not None:
+            click.echo(
+                f"validation {name}: {res.successes}/{res.episodes} "
+                f"({res.success_rate:.0%}), mean return {res.mean_return:+.3f}"
+            )
+    click.echo(f"model in {report.out}")
+
+
+# ---- end block: train ----
+
 # ---- block: agent (run, eval, collect, export, view) ----
 
 _NO_MODEL = (

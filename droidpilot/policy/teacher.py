@@ -27,6 +27,7 @@ from droidpilot.device.base import ActionResult, Device
 from droidpilot.errors import ModelTimeout, NotSupportedError, PlannerError
 from droidpilot.planner.planner import Decision
 from droidpilot.planner.prompt import HistoryEntry, build_step_prompt, render_action
+from droidpilot.policy.reasoning import explain
 from droidpilot.tasks.oracle import Driver
 from droidpilot.tasks.spec import Task
 from droidpilot.types import (
@@ -193,7 +194,7 @@ class OraclePolicy:
         started = time.perf_counter()
         action = self.teacher.next_action(obs)
         text = render_action(action)
-        thought = describe(action, obs)
+        thought = explain(self.task, action, obs)  # the demonstration's reasoning
         # the prompt a model would have seen here, so oracle episodes are demonstrations
         prompt = build_step_prompt(
             goal=goal, view=obs.view, memory=list(memory or ()), history=list(history or ())
@@ -304,7 +305,8 @@ class OracleScript:
         if obs is None:
             raise PlannerError("the oracle script has no observation yet")
         action = self.teacher.next_action(obs)
-        return f"<think>{describe(action, obs)}</think>\n{render_action(action)}"
+        thought = explain(self.teacher.task, action, obs)
+        return f"<think>{thought}</think>\n{render_action(action)}"
 
     def close(self) -> None:
         self.teacher.close()

@@ -1,0 +1,253 @@
+"""train: demonstrations carry grounded reasoning; a tiny SFT and a tiny GRPO run on the tiny
+random Qwen2 finish and change the weights; the SFT model plans through the real backend."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from droidpilot.planner.parse import ParseFailure
+from droidpilot.policy.agent import Agent, AgentConfig
+from droidpilot.policy.grpo import Group, Rollout, StepSample, group_advantages
+from droidpilot.policy.splits import HELDOUT_TEMPLATES, split_of, split_summary
+from droidpilot.policy.teacher import OraclePolicy
+from droidpilot.policy.trajectory import read_steps
+from droidpilot.tasks.registry import all_specs
+from droidpilot.types import TapAction, TypeAction
+
+from .conftest import sim, task_of
+
+
+def _demo(out: Path, task_id: str, seed: int, lang: str | None = None) -> Path:
+    task = task_of(task_id, seed, lang)
+    cfg = AgentConfig(guard="allow", screenshots=False, hierarchy=False)
+    return Agent(sim(seed), OraclePolicy(task), config=cfg).run(out, task=task).episode_dir
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demos")
+    _demo(out, "WalletAskBalance", 1)
+    _demo(out, "WalletAskBalance", 2, "zh")
+    _demo(out, "WalletAskBalance", 1500)  # a validation seed: never trains
+    return out
+
+
+def _weights(path: Path) -> dict[str, object]:
+    from safetensors.torch import load_file
+
+    return load_file(str(path / "model.safetensors"))
+
+
+def _changed(a: Path, b: Path) -> bool:
+    import torch
+
+    wa, wb = _weights(a), _weights(b)
+    assert wa.keys() == wb.keys()
+    return any(not torch.equal(wa[k], wb[k]) for k in wa)  # type: ignore[call-overload]
+
+
+# --------------------------------------------------------------------------- demonstrations
+
+
+def test_splits_are_consistent() -> None:
+    ids = {s.id for s in all_specs()}
+    assert set(HELDOUT_TEMPLATES) <= ids
+    doc = split_summary()
+    assert not set(HELDOUT_TEMPLATES) & set(doc["train_templates"])  # type: ignore[arg-type]
+    assert split_of("WalletAskBalance", 3) == "train"
+    assert split_of("WalletAskBalance", 1003) == "validation"
+    assert split_of("WalletAskBalance", 2003) == "test"
+    assert split_of("WalletAskLastTransaction", 3) == "heldout_template"
+    assert split_of(None, 3) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_oracle_steps_think_about_the_element_they_act_on(tmp_path: Path, lang: str) -> None:
+    ep = _demo(tmp_path, "FoodGoOrderDish", 3, lang)
+    steps = read_steps(ep)
+    assert steps[-1].success
+    targeted = 0
+    for rec in steps:
+        assert rec.reasoning
+        assert len(rec.reasoning) < 200
+        if lang == "zh":
+            assert re.search(r"[\u4e00-\u9fff]", rec.reasoning)
+        if isinstance(rec.action, TapAction | TypeAction) and rec.action.element is not None:
+            targeted += 1
+            assert f"[{rec.action.element}]" in rec.reasoning, rec.reasoning
+            words = rec.screen_text.split(f"[{rec.action.element}]", 1)[1].split("\n", 1)[0]
+            label = re.search(r'"([^"|]{1,12})', words)
+            if label:  # the element's own words are named
+                assert label.group(1).strip() in rec.reasoning, (rec.reasoning, words)
+    assert targeted >= 8
+    goal = task_of("FoodGoOrderDish", 3, lang)
+    shop = goal.params.t("shop", lang)
+    assert any(shop in r.reasoning for r in steps)  # grounded in the task's parameters
+
+
+def test_the_recorded_prompt_and_export_carry_the_think_block(demos: Path) -> None:
+    from droidpilot.policy.train import load_examples
+
+    examples, stats = load_examples([demos])
+    assert stats.episodes == 2
+    assert stats.left_out_split == 1
+    assert {e.lang for e in examples} == {"en", "zh"}
+    ex = examples[0]
+    assert ex.prompt[0].role == "system"
+    assert "Goal:" in ex.prompt[1].content
+    assert re.fullmatch(r"<think>[^<]+</think>\nopen_app\(\"[^\"]+\"\)", ex.completion)
+
+
+# --------------------------------------------------------------------------- SFT
+
+
+@pytest.fixture(scope="module")
+def sft_model(demos: Path, tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch")
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    out = tmp_path_factory.mktemp("sft") / "model"
+    report = train_sft(
+        SFTConfig(
+            runs=(demos,),
+            out=out,
+            base=str(tiny_model),
+            max_seq=4096,
+            batch_size=2,
+            grad_accum=1,
+            epochs=2,
+            lr=3e-3,
+            warmup=0.0,
+            seed=0,
+        )
+    )
+    assert report.optimizer_steps == 4
+    assert report.examples_used == 4
+    assert report.tokens > 0
+    assert report.tokens_per_second > 0
+    assert report.last_loss is not None
+    assert report.first_loss is not None
+    return out
+
+
+@pytest.mark.slow
+def test_sft_changes_the_weights_and_writes_a_card(sft_model: Path, tiny_model: Path) -> None:
+    assert _changed(tiny_model, sft_model)
+    card = json.loads((sft_model / "model_card.json").read_text())
+    assert card["stage"] == "sft"
+    assert card["settings"]["seed"] == 0
+    assert card["settings"]["lr"] == 3e-3
+    assert card["results"]["data"]["episodes"] == 2
+    assert card["machine"]["device"] == "cpu"
+    assert card["machine"]["cpu_count"]
+    assert (sft_model / "README.md").read_text().startswith("# droidpilot planner model")
+    assert json.loads((sft_model / "droidpilot.json").read_text())["plan_first"] is False
+
+
+@pytest.mark.slow
+def test_the_sft_model_plans_through_the_transformers_backend(sft_model: Path) -> None:
+    from droidpilot.planner import Planner, PlannerConfig
+    from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend
+    from droidpilot.types import Sampling
+
+    backend = TransformersBackend(LocalSettings(model=str(sft_model), device="cpu"))
+    planner = Planner(
+        backend,
+        PlannerConfig(plan_first=False, sampling=Sampling(temperature=0, top_p=1, max_tokens=24)),
+    )
+    task = task_of("WalletAskBalance", 7)
+    device = sim(7)
+    task.setup(device)
+    decision = planner.decide(task.goal, device.observe())
+    assert decision.completion.completion_tokens > 0
+    assert decision.completion.prompt_tokens > 100
+    assert decision.valid or isinstance(decision.action, ParseFailure)
+
+
+def test_sft_rejects_data_without_training_episodes(tmp_path: Path, tiny_model: Path) -> None:
+    from droidpilot.errors import ConfigError
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    _demo(tmp_path / "val", "WalletAskBalance", 1200)
+    with pytest.raises(ConfigError, match="no training examples"):
+        train_sft(SFTConfig(runs=(tmp_path / "val",), out=tmp_path / "m", base=str(tiny_model)))
+
+
+# --------------------------------------------------------------------------- GRPO
+
+
+def _rollout(rewards: list[float]) -> Rollout:
+    steps = tuple(StepSample(prompt_ids=(1,), completion_ids=(2,), reward=r) for r in rewards)
+    return Rollout(task_id="T", seed=0, steps=steps, success=False)
+
+
+def test_group_advantages_are_normalised_per_group() -> None:
+    groups = [
+        Group(task_id="T", seed=0, rollouts=(_rollout([0.3, 1.0]), _rollout([0.0, -0.1]))),
+        Group(task_id="T", seed=1, rollouts=(_rollout([-0.1]), _rollout([-0.1]))),
+    ]
+    out = group_advantages(groups, "outcome")
+    assert out[0][0] == pytest.approx([1.0, 1.0])
+    assert out[0][1] == pytest.approx([-1.0, -1.0])
+    assert out[1] == [[0.0], [0.0]]  # equal returns teach nothing
+    proc = group_advantages(groups, "process")
+    flat = [0.3, 1.0, 0.0, -0.1]
+    mean = sum(flat) / 4
+    std = (sum((x - mean) ** 2 for x in flat) / 4) ** 0.5
+    z = [(x - mean) / std for x in flat]
+    assert proc[0][0] == pytest.approx([z[0] + z[1], z[1]])
+    assert proc[0][1] == pytest.approx([z[2] + z[3], z[3]])
+    assert proc[1] == [[0.0], [0.0]]
+
+
+@pytest.mark.slow
+def test_a_tiny_grpo_run_normalises_advantages_and_changes_the_weights(
+    sft_model: Path, tmp_path: Path
+) -> None:
+    from droidpilot.policy.grpo import GRPOConfig, train_grpo
+
+    out = tmp_path / "grpo"
+    report = train_grpo(
+        GRPOConfig(
+            model=str(sft_model),
+            out=out,
+            tasks=("WalletAskBalance",),
+            iterations=1,
+            groups=2,
+            group_size=2,
+            lr=1e-3,
+            max_steps=3,
+            max_new_tokens=24,
+            constrain=True,
+            seed=0,
+        )
+    )
+    (it,) = report.iterations
+    assert it["rollouts"] == 4
+    assert it["samples"] > 0
+    assert it["tokens"] > 0
+    groups, advantages = report.last_groups, report.last_advantages
+    assert len(groups) == 2
+    assert all(len(g.rollouts) == 2 for g in groups)
+    assert [[list(a) for a in g] for g in advantages] == group_advantages(groups, "process")
+    spread = 0
+    for group, adv in zip(groups, advantages, strict=True):
+        # process supervision: a step's advantage is its normalised reward plus the next ones
+        z = [a[t] - (a[t + 1] if t + 1 < len(a) else 0.0) for a in adv for t in range(len(a))]
+        rewards = [s.reward for r in group.rollouts for s in r.steps]
+        if max(rewards) > min(rewards):
+            spread += 1
+            assert sum(z) / len(z) == pytest.approx(0.0, abs=1e-9)
+            assert (sum(x * x for x in z) / len(z)) ** 0.5 == pytest.approx(1.0)
+        else:
+            assert all(x == 0.0 for x in z)
+    assert spread >= 1, "no group had different rewards: nothing to learn from"
+    assert it["zero_advantage_groups"] == 2 - spread
+    assert _changed(sft_model, out)
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["stage"] == "grpo"
+    assert card["history"][0]["stage"] == "sft"
