@@ -93,6 +93,21 @@ def screen_cmd(file: str, activity: str, as_json: bool) -> None:
     except ScreenParseError as exc:
         fail(f"{file}: {exc}", EXIT_USAGE, as_json=as_json)
     view = render_screen(screen, activity=activity)
+    doc = screen_doc(screen, view)
+    if not as_json:
+        click.echo(view.text)
+        if doc["tokens"] is not None:
+            click.echo(
+                f"-- {len(view.items)} items from {len(screen.elements)} nodes, "
+                f"{doc['tokens']} tokens",
+                err=True,
+            )
+        return
+    emit_json({"file": file, **doc})
+
+
+def screen_doc(screen: Any, view: Any) -> dict[str, Any]:
+    """The JSON document of a screen as the model sees it (``screen --json``, ``sim screen``)."""
     try:
         from droidpilot.planner.tokens import count_tokens
 
@@ -100,58 +115,47 @@ def screen_cmd(file: str, activity: str, as_json: bool) -> None:
     except (DroidpilotError, ImportError) as exc:  # no tokenizer: say so, show the view
         logger.warning("cannot count tokens: %s", exc)
         tokens = None
-    if not as_json:
-        click.echo(view.text)
-        if tokens is not None:
-            click.echo(
-                f"-- {len(view.items)} items from {len(screen.elements)} nodes, {tokens} tokens",
-                err=True,
-            )
-        return
     els = screen.elements
-    emit_json(
-        {
-            "file": file,
-            "package": view.package,
-            "activity": view.activity,
-            "keyboard": view.keyboard,
-            "focused": view.focused,
-            "webview_thin": view.webview_thin,
-            "width": screen.width,
-            "height": screen.height,
-            "rotation": screen.rotation,
-            "windows": [
-                {"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
-                for w in screen.windows
-            ],
-            "nodes": len(els),
-            "elements": [
-                {
-                    "id": it.id,
-                    "bounds": it.bounds.as_list(),
-                    "tap": list(it.tap),
-                    "role": it.role,
-                    "text": it.text,
-                    "clickable": it.clickable,
-                    "editable": it.editable,
-                    "scrollable": it.scrollable,
-                    "checkable": it.checkable,
-                    "checked": it.checked,
-                    "selected": it.selected,
-                    "focused": it.focused,
-                    "password": it.password,
-                    "enabled": it.enabled,
-                    "resource_id": it.resource_id,
-                    "class": els[it.element].class_name,
-                    "package": it.package,
-                    "node": it.element,
-                }
-                for it in view.items
-            ],
-            "text": view.text,
-            "tokens": tokens,
-        }
-    )
+    return {
+        "package": view.package,
+        "activity": view.activity,
+        "keyboard": view.keyboard,
+        "focused": view.focused,
+        "webview_thin": view.webview_thin,
+        "width": screen.width,
+        "height": screen.height,
+        "rotation": screen.rotation,
+        "windows": [
+            {"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
+            for w in screen.windows
+        ],
+        "nodes": len(els),
+        "elements": [
+            {
+                "id": it.id,
+                "bounds": it.bounds.as_list(),
+                "tap": list(it.tap),
+                "role": it.role,
+                "text": it.text,
+                "clickable": it.clickable,
+                "editable": it.editable,
+                "scrollable": it.scrollable,
+                "checkable": it.checkable,
+                "checked": it.checked,
+                "selected": it.selected,
+                "focused": it.focused,
+                "password": it.password,
+                "enabled": it.enabled,
+                "resource_id": it.resource_id,
+                "class": els[it.element].class_name,
+                "package": it.package,
+                "node": it.element,
+            }
+            for it in view.items
+        ],
+        "text": view.text,
+        "tokens": tokens,
+    }
 
 
 # ---- end block: screen ----
@@ -211,51 +215,6 @@ def _sim_action(cmd: str) -> Any:
         f"unknown action {cmd!r} (tap, long, type, scroll, swipe, back, home, "
         "app_switch, enter, open, wait)"
     )
-
-
-def _sim_doc(obs: Any) -> dict[str, Any]:
-    screen, view = obs.screen, obs.view
-    els = screen.elements
-    return {
-        "package": view.package,
-        "activity": view.activity,
-        "keyboard": view.keyboard,
-        "focused": view.focused,
-        "webview_thin": view.webview_thin,
-        "width": screen.width,
-        "height": screen.height,
-        "rotation": screen.rotation,
-        "windows": [
-            {"package": w.package, "kind": w.kind, "bounds": w.bounds.as_list()}
-            for w in screen.windows
-        ],
-        "nodes": len(els),
-        "elements": [
-            {
-                "id": it.id,
-                "bounds": it.bounds.as_list(),
-                "tap": list(it.tap),
-                "role": it.role,
-                "text": it.text,
-                "clickable": it.clickable,
-                "editable": it.editable,
-                "scrollable": it.scrollable,
-                "checkable": it.checkable,
-                "checked": it.checked,
-                "selected": it.selected,
-                "focused": it.focused,
-                "password": it.password,
-                "enabled": it.enabled,
-                "resource_id": it.resource_id,
-                "class": els[it.element].class_name,
-                "package": it.package,
-                "node": it.element,
-            }
-            for it in view.items
-        ],
-        "text": view.text,
-        "tokens": None,
-    }
 
 
 @sim.command("screen")
@@ -327,7 +286,7 @@ def sim_screen(
     except DeviceError as exc:
         fail(str(exc), EXIT_DEVICE, as_json=as_json)
     if as_json:
-        emit_json(_sim_doc(obs))
+        emit_json(screen_doc(obs.screen, obs.view))
     elif not interactive:
         click.echo(obs.view.text)
 

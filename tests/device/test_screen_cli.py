@@ -79,3 +79,20 @@ def test_screen_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     proc = droidpilot("screen", str(tmp_path / "nope.xml"), "--json")
     assert proc.returncode == 2
     assert "cannot read" in json.loads(proc.stdout)["error"]
+
+
+def test_sim_screen_json_is_the_same_document_as_screen_json(tmp_path: Path) -> None:
+    """`sim screen --json` gives the document `screen --json` gives for its dump."""
+    xml = tmp_path / "dump.xml"
+    sim = droidpilot("sim", "screen", "--seed", "3", "--json", "--xml", str(xml))
+    assert sim.returncode == 0, sim.stderr
+    sim_doc = json.loads(sim.stdout)
+    proc = droidpilot("screen", str(xml), "--json")
+    assert proc.returncode == 0, proc.stderr
+    file_doc = json.loads(proc.stdout)
+    assert set(file_doc) - {"file"} == set(sim_doc)
+    assert isinstance(sim_doc["tokens"], int)
+    assert sim_doc["tokens"] > 0
+    # the classic dump holds the active window only; its elements are among the sim's
+    sim_texts = {e["text"] for e in sim_doc["elements"]}
+    assert {e["text"] for e in file_doc["elements"]} <= sim_texts
