@@ -675,7 +675,11 @@ async def _stream(
                 continue
             row = await run_in_threadpool(store.task, task_id)
             if row is None or row.status in TERMINAL:
-                return  # its finished event was sent before Last-Event-ID
+                # the task may have ended between the two reads: its finished event (written
+                # with the status, in one transaction) is then there now
+                for ev in await run_in_threadpool(store.events, task_id, after=after):
+                    yield f"id: {ev.id}\nevent: {ev.type}\ndata: {ev.data}\n\n"
+                return  # else its finished event was sent before Last-Event-ID
             try:
                 await asyncio.wait_for(wake.wait(), heartbeat)
             except TimeoutError:
