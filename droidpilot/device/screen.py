@@ -571,13 +571,19 @@ def _screen_of_tags(
         has_hint = hint is not None or hint_single is not None
         if hint is None:
             hint = hint_single if hint_single is not None else ""
-        if escaped:
-            text_value = _unescape(text_value)
-            rid = _unescape(rid)
-            cls = _unescape(cls)
-            package = _unescape(package)
-            desc = _unescape(desc)
-            hint = _unescape(hint)
+        if escaped:  # a reference somewhere in the dump: undo it where it is (few values)
+            if "&" in text_value:
+                text_value = _unescape(text_value)
+            if "&" in rid:
+                rid = _unescape(rid)
+            if "&" in cls:
+                cls = _unescape(cls)
+            if "&" in package:
+                package = _unescape(package)
+            if "&" in desc:
+                desc = _unescape(desc)
+            if "&" in hint:
+                hint = _unescape(hint)
         editable_attr = False
         if extra:
             known: set[str] = set()
