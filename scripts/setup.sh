@@ -11,7 +11,7 @@ command -v "$py" >/dev/null 2>&1 || py=python3
 
 # Debian packages: a CJK font for screenshots (Chinese text) and the adb client.
 need_apt=()
-fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need_apt+=(fonts-wqy-zenhei)
+{ dpkg -s fonts-wqy-zenhei || dpkg -s fonts-noto-cjk; } >/dev/null 2>&1 || need_apt+=(fonts-wqy-zenhei)
 command -v adb >/dev/null 2>&1 || need_apt+=(adb)
 # Chromium, for the tests only: the dashboard test drives it headless through Playwright.
 case ",$extras," in
