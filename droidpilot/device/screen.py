@@ -29,6 +29,7 @@ from droidpilot.types import Bounds, Element, Screen, WindowInfo
 __all__ = [
     "IME_PACKAGES",
     "ViewBuilder",
+    "infer_editable",
     "is_editable_class",
     "parse_bounds",
     "parse_hierarchy",
@@ -123,6 +124,26 @@ def parse_bounds(value: str) -> Bounds:
 def is_editable_class(class_name: str) -> bool:
     """Whether a widget class is a text field (EditText and its many subclasses)."""
     return class_name.endswith(_EDIT_SUFFIXES)
+
+
+def infer_editable(
+    cls: str,
+    *,
+    editable_attr: bool,
+    password: bool,
+    focusable: bool,
+    clickable: bool,
+    text: str,
+    desc: str,
+) -> bool:
+    """Whether a node is a text field: the one rule for the parser and the simulated phone."""
+    return (
+        cls.endswith(_EDIT_SUFFIXES)
+        or editable_attr
+        or (password and focusable)
+        # Flutter and Compose report text fields as focusable plain Views with text.
+        or (cls == "android.view.View" and focusable and not clickable and bool(text) and not desc)
+    )
 
 
 # --------------------------------------------------------------------------- decoding
@@ -553,7 +574,6 @@ def _screen_of_tags(
     elements: list[Element] = []
     append = elements.append
     make = _element
-    edit_suffixes = _EDIT_SUFFIXES
     flag_sets = _FLAG_SETS
     for i, k in enumerate(starts):
         (
@@ -619,18 +639,14 @@ def _screen_of_tags(
             depth = depth_of[parent] + 1
         window_of[i] = window
         depth_of[i] = depth
-        editable = (
-            cls.endswith(edit_suffixes)
-            or editable_attr
-            or (password and focusable)
-            # Flutter and Compose report text fields as focusable plain Views with text.
-            or (
-                cls == "android.view.View"
-                and focusable
-                and not clickable
-                and bool(text_value)
-                and not desc
-            )
+        editable = infer_editable(
+            cls,
+            editable_attr=editable_attr,
+            password=password,
+            focusable=focusable,
+            clickable=clickable,
+            text=text_value,
+            desc=desc,
         )
         append(
             make(
@@ -725,18 +741,14 @@ def _parse_slow(body: str) -> Screen:
         clickable = get("clickable") == "true"
         focusable = get("focusable") == "true"
         password = get("password") == "true"
-        editable = (
-            cls.endswith(_EDIT_SUFFIXES)
-            or get("editable") == "true"
-            or (password and focusable)
-            # Flutter and Compose report text fields as focusable plain Views with text.
-            or (
-                cls == "android.view.View"
-                and focusable
-                and not clickable
-                and bool(text_value)
-                and not get("content-desc")
-            )
+        editable = infer_editable(
+            cls,
+            editable_attr=get("editable") == "true",
+            password=password,
+            focusable=focusable,
+            clickable=clickable,
+            text=text_value,
+            desc=get("content-desc", ""),
         )
         append(
             make(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Sequence
 
-from droidpilot.device.screen import is_editable_class
+from droidpilot.device.screen import infer_editable
 from droidpilot.device.sim.window import Window
 from droidpilot.types import Element, Screen, WindowInfo
 
@@ -193,16 +193,14 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
             if hit is not None:
                 append(hit)
                 continue
-            editable = (
-                is_editable_class(cls)
-                or (v.password and v.focusable)
-                or (
-                    cls == "android.view.View"
-                    and v.focusable
-                    and not v.clickable
-                    and bool(text)
-                    and not desc
-                )
+            editable = infer_editable(
+                cls,
+                editable_attr=False,
+                password=v.password,
+                focusable=v.focusable,
+                clickable=v.clickable,
+                text=text,
+                desc=desc,
             )
             el = _element(
                 base + i,
