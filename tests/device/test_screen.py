@@ -14,6 +14,7 @@ from droidpilot.device.view import ViewBuilder
 from droidpilot.errors import ScreenParseError
 from droidpilot.types import Element, Screen, ScreenView
 from tests.conftest import FIXTURES, fixture_files
+from tests.device import actionables
 
 FILES = fixture_files()
 IDS = [p.stem for p in FILES]
@@ -31,66 +32,9 @@ def same_elements(a: Screen, b: Screen) -> None:
     assert (a.width, a.height, a.rotation) == (b.width, b.height, b.rotation)
 
 
-def _box(value: str | None) -> tuple[int, int, int, int]:
-    a, b, c, d = (value or "[0,0][0,0]")[1:-1].replace("][", ",").split(",")
-    return int(a), int(b), int(c), int(d)
-
-
 def visible_actionable(xml: bytes) -> Iterator[int]:
-    """Depth-first indexes of visible clickable/editable/scrollable nodes (with xml.etree).
-
-    Counted independently of the renderer: clipped to the screen and to ancestors that have
-    a size; the keyboard's own keys are left out (the view says "keyboard shown"), and so is a
-    node lying wholly under a smaller window root drawn over its window (bar, dialog, IME).
-    """
-    text = xml.decode("utf-8", errors="replace")
-    start = text.index("<hierarchy")
-    root = ET.fromstring(text[start : text.index("</hierarchy>") + len("</hierarchy>")])
-    roots = root.findall("node")
-    boxes = [_box(r.get("bounds")) for r in roots]
-    width = max(b[2] for b in boxes)
-    height = max(b[3] for b in boxes)
-    counter = iter(range(1 << 30))
-
-    def area(b: tuple[int, int, int, int]) -> int:
-        return max(0, b[2] - b[0]) * max(0, b[3] - b[1])
-
-    def walk(
-        node: ET.Element, clip: tuple[int, int, int, int], win: int, ime: bool
-    ) -> Iterator[int]:
-        index = next(counter)
-        b = _box(node.get("bounds"))
-        if b[2] > b[0] and b[3] > b[1]:
-            clip = (max(b[0], clip[0]), max(b[1], clip[1]), min(b[2], clip[2]), min(b[3], clip[3]))
-        actionable = (
-            node.get("clickable") == "true"
-            or node.get("scrollable") == "true"
-            or (node.get("class") or "").endswith("EditText")
-        )
-        shown = (
-            b[2] > b[0]
-            and b[3] > b[1]
-            and clip[2] > clip[0]
-            and clip[3] > clip[1]
-            and node.get("visible-to-user") != "false"
-        )
-        covered = any(
-            k != win
-            and area(o) < area(boxes[win])
-            and o[0] <= clip[0]
-            and o[1] <= clip[1]
-            and clip[2] <= o[2]
-            and clip[3] <= o[3]
-            for k, o in enumerate(boxes)
-        )
-        if actionable and shown and not ime and not covered:
-            yield index
-        for child in node.findall("node"):
-            yield from walk(child, clip, win, ime)
-
-    for w, r in enumerate(roots):
-        pkg = r.get("package") or ""
-        yield from walk(r, (0, 0, width, height), w, "inputmethod" in pkg or "keyboard" in pkg)
+    """Depth-first indexes of visible clickable/editable/scrollable nodes (with xml.etree)."""
+    return actionables.visible_actionable(actionables.hierarchy(xml))
 
 
 def without_node(xml: bytes, pick: str) -> tuple[bytes, bytes]:
@@ -679,11 +623,11 @@ def test_ids_stable_when_a_list_row_goes_and_the_rows_below_move_up() -> None:
     row = next(n for n in root.iter("node") if n.get("text") == "Task 17")
     while parent_of[row].get("resource-id", "").endswith("tasks_list") is False:
         row = parent_of[row]
-    _, y1, _, y2 = _box(row.get("bounds"))
+    _, y1, _, y2 = actionables.box(row.get("bounds"))
     height = y2 - y1
     parent_of[row].remove(row)
     for n in root.iter("node"):  # everything below the gap moves up by one row
-        a, b, c, d = _box(n.get("bounds"))
+        a, b, c, d = actionables.box(n.get("bounds"))
         if b >= y2 and n.get("package") == "com.google.android.apps.tasks" and d - b < 400:
             n.set("bounds", f"[{a},{b - height}][{c},{d - height}]")
     after = ET.tostring(root, encoding="utf-8")
