@@ -200,6 +200,9 @@ class _Cand:
     # this candidate's item, line and record under the id it got last time (a layout seen
     # again mostly gets the same ids: then they are reused, being frozen values)
     made: tuple[ViewItem, str, _Seen] | None = None
+    # what of those does not depend on the id: the words, the bounds, the line after its
+    # "[id] " and whether the tap point lies inside the bounds (worked out at the first _make)
+    tail: tuple[str, Bounds, str, bool] | None = None
 
 
 _new_cand = slot_maker(
@@ -216,6 +219,7 @@ _new_cand = slot_maker(
         "tap",
         "web_thin",
         "made",
+        "tail",
     ),
 )
 _NO_TAP = (0, 0)
@@ -368,14 +372,11 @@ class ViewBuilder:
         The memo keeps those elements alive, so no other object can take their ids meanwhile.
         """
         els = screen.elements
-        key = (
-            self.max_label,
-            self.fold_limit,
-            screen.width,
-            screen.height,
-            *[(w.package, w.kind, w.bounds) for w in screen.windows],
-            *map(id, els),
-        )
+        wins: list[object] = [self.max_label, self.fold_limit, screen.width, screen.height]
+        for w in screen.windows:
+            b = w.bounds  # its fields, not the Bounds (whose hash is a Python call)
+            wins += (w.package, w.kind, b.x1, b.y1, b.x2, b.y2)
+        key = (*wins, len(wins), *map(id, els))
         memo = self._memo
         hit = memo.pop(key, None)  # (re)inserted below: the most recent last
         if hit is None:
@@ -486,22 +487,21 @@ class ViewBuilder:
 
 def _make(cand: _Cand, vid: int, e: Element) -> tuple[ViewItem, str, _Seen]:
     """The item, line and record of candidate ``cand`` under id ``vid``."""
-    text = cand.own
-    if cand.folded:
-        text = " | ".join([cand.own, *cand.folded] if cand.own else cand.folded)
-    x1, y1, x2, y2 = box = cand.box
+    tail = cand.tail
+    if tail is None:
+        tail = cand.tail = _tail(cand, e)
+    text, bounds, rest, inside = tail
     tap = cand.tap
-    editable = e.editable
-    if vid >= 0 and x1 <= tap[0] < x2 and y1 <= tap[1] < y2:
+    if vid >= 0 and inside:
         item = _view_item(
             vid,
             cand.index,
             _class_info(e.class_name)[0],
             text,
-            _bounds(x1, y1, x2, y2),
+            bounds,
             tap,
             cand.tappable,
-            editable,
+            e.editable,
             e.scrollable,
             e.checkable,
             e.checked,
@@ -514,15 +514,21 @@ def _make(cand: _Cand, vid: int, e: Element) -> tuple[ViewItem, str, _Seen]:
         )
     else:  # cannot happen; the public constructor raises its error
         item = ViewItem(
-            id=vid,
-            element=cand.index,
-            role=e.short_class,
-            text=text,
-            bounds=Bounds(x1=x1, y1=y1, x2=x2, y2=y2),
-            tap=tap,
+            id=vid, element=cand.index, role=e.short_class, text=text, bounds=bounds, tap=tap
         )
-    line = _line(item, e)
-    return item, line, _make_seen(vid, cand.sig, cand.loose, box, line, editable)
+    line = f"[{vid}] {rest}"
+    return item, line, _make_seen(vid, cand.sig, cand.loose, cand.box, line, e.editable)
+
+
+def _tail(cand: _Cand, e: Element) -> tuple[str, Bounds, str, bool]:
+    """What :func:`_make` makes of ``cand`` whatever its id (see ``_Cand.tail``)."""
+    text = cand.own
+    if cand.folded:
+        text = " | ".join([cand.own, *cand.folded] if cand.own else cand.folded)
+    x1, y1, x2, y2 = cand.box
+    tap = cand.tap
+    inside = x1 <= tap[0] < x2 and y1 <= tap[1] < y2
+    return text, _bounds(x1, y1, x2, y2), _line_rest(text, cand.tappable, e), inside
 
 
 def render_screen(
@@ -664,14 +670,16 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
         label = _own_label(e, max_label)
         if tappable or editable or e.scrollable:
             cand_of[i] = _new_cand(
-                i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False, None
+                i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False, None, None
             )
         elif not label or kind == "system":
             continue
         elif up >= 0:
             folds.setdefault(up, []).append((i, label))
         else:
-            cand_of[i] = _new_cand(i, box, ranks[w], False, label, [], 0, 0, _NO_TAP, False, None)
+            cand_of[i] = _new_cand(
+                i, box, ranks[w], False, label, [], 0, 0, _NO_TAP, False, None, None
+            )
 
     for a, parts in folds.items():
         owner = cand_of.get(a)
@@ -859,15 +867,16 @@ def _header(package: str, activity: str, keyboard: bool, focused: int | None, di
     return " | ".join(parts)
 
 
-def _line(item: ViewItem, e: Element) -> str:
+def _line_rest(text: str, clickable: bool, e: Element) -> str:
+    """An item's line after its ``[id] `` (never empty): role, words or resource id, flags."""
     short, role = _class_info(e.class_name)
     if e.editable:
         role = "input"
-    parts = [f"[{item.id}]"]
-    if item.text:
+    parts: list[str] = []
+    if text:
         if role:
             parts.append(role)
-        parts.append('"' + item.text.replace('"', '\\"') + '"')
+        parts.append('"' + text.replace('"', '\\"') + '"')
     else:
         rid = e.resource_id.rsplit("/", 1)[-1]
         if role or not rid:
@@ -875,7 +884,7 @@ def _line(item: ViewItem, e: Element) -> str:
         if rid:
             parts.append(f"#{rid}")
     flags: list[str] = []
-    if item.clickable:
+    if clickable:
         flags.append("tap" if e.clickable or not e.long_clickable else "long")
     if e.scrollable:
         horizontal = "Horizontal" in e.class_name or "ViewPager" in e.class_name

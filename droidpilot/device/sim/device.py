@@ -12,6 +12,7 @@ from droidpilot.device.screen import ViewBuilder, parse_hierarchy
 from droidpilot.device.sim.dump import dump_u2, dump_xml, screen_of
 from droidpilot.device.sim.faults import FaultConfig
 from droidpilot.device.sim.phone import SimClock, SimPhone
+from droidpilot.device.sim.window import Window
 from droidpilot.errors import ActionFailed, DeviceDisconnected, DeviceTimeout, NotSupportedError
 from droidpilot.types import (
     Action,
@@ -105,19 +106,19 @@ class SimDevice:
             keyboard=keyboard,
             ts=phone.clock.now().timestamp(),
             hierarchy_xml=xml,
-            screenshot=self._lazy_png(),
+            screenshot=self._lazy_png(windows),
         )
         phone.observed()
         return obs
 
-    def _lazy_png(self) -> Callable[[], bytes]:
-        from droidpilot.device.sim.render import render_png
-
-        windows = self.phone.windows()
+    def _lazy_png(self, windows: list[Window]) -> Callable[[], bytes]:
+        """The screenshot of ``windows`` (this frame's), drawn only when asked for."""
         dark = self.phone.state.settings.dark
         size = (self.phone.width, self.phone.height)
 
         def shot() -> bytes:
+            from droidpilot.device.sim.render import render_png
+
             return render_png(windows, size, dark=dark)
 
         return shot

@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Sequence
 
-from droidpilot.device.screen import infer_editable
+from droidpilot.device.screen import _bounds, _element, _window_kind, infer_editable
 from droidpilot.device.sim.window import Window
 from droidpilot.types import Element, Screen, WindowInfo
 
@@ -128,8 +127,6 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
     and a window object seen again at the same place (the system bars, the keyboard) gives
     its elements of last time at once.
     """
-    from droidpilot.device.screen import _bounds, _element, _window_kind
-
     if len(_CACHE) > _CACHE_MAX:
         _CACHE.clear()
     cache = _CACHE
@@ -144,7 +141,7 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
         where = (base, w_index, width, height)
         memo = win.screen_cache
         if memo is not None and memo[0] == where:
-            info, els = typing.cast(tuple[WindowInfo, list[Element]], memo[1])
+            info, els = memo[1]
             infos.append(info)
             elements.extend(els)
             continue

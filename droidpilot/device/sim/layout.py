@@ -12,7 +12,6 @@ depth-first order: what ``uiautomator dump`` writes, what taps hit, what screens
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from droidpilot.device.sim.views import MATCH, WRAP, View
@@ -177,7 +176,7 @@ class Layout:
         return None
 
     def _measure_leaf(self, v: View, aw: int, ah: int) -> tuple[int, int]:
-        # _width, _height and px inlined: this runs for every leaf of every frame
+        # _width, _height, px and text_width inlined: this runs for every leaf of every frame
         s = self.scale
         vw = v.w
         if vw == MATCH:
@@ -197,29 +196,44 @@ class Layout:
             fixed_h = None
         role = v.role
         if role in _BOX_ROLES or _box_class(v.cls):
-            return (
-                fixed_w if fixed_w is not None else min(round(48 * s), aw),
-                fixed_h if fixed_h is not None else round(48 * s),
-            )
+            if fixed_w is None:
+                fixed_w = round(48 * s)
+                if aw < fixed_w:
+                    fixed_w = aw
+            return fixed_w, fixed_h if fixed_h is not None else round(48 * s)
         label = v.text if isinstance(v.text, str) else ""
         size_px = v.size * s
         pad = round(v.pad * s) if v.pad else 0
         ew = _EXTRA_W.get(role, 0)
         extra = (round(ew * s) if ew else 0) + 2 * pad
-        tw = text_width(label, size_px) if label else 0
-        w = fixed_w if fixed_w is not None else min(tw + extra, aw)
+        if not label:
+            tw = 0
+        elif label.isascii():
+            tw = int(len(label) * size_px * 0.55)
+        else:
+            tw = text_width(label, size_px)
+        if fixed_w is not None:
+            w = fixed_w
+        else:
+            w = tw + extra
+            if aw < w:
+                w = aw
         if fixed_h is not None:
             return w, fixed_h
         if tw:
             avail = w - extra
-            lines = max(1, math.ceil(tw / (avail if avail > 1 else 1)))
+            # the ceiling of tw / avail (exact in integers, as the float one is at these sizes)
+            lines = -(-tw // avail) if avail > 1 else tw
         else:
             lines = 1
         if v.lines and v.lines < lines:
             lines = v.lines
         h = lines * round(size_px * 1.35) + 2 * pad
         if role in _MIN48:
-            h = max(h + round(12 * s), round(48 * s))
+            h += round(12 * s)
+            floor = round(48 * s)
+            if h < floor:
+                h = floor
         return w, h
 
     def _flex(self, c: View, bounded: bool) -> float:
@@ -228,7 +242,8 @@ class Layout:
         return 1.0 if bounded and c.h == MATCH else 0.0
 
     def _measure_col(self, v: View, aw: int, ah: int) -> tuple[int, int]:
-        pad = self.px(v.pad)
+        s = self.scale
+        pad = round(v.pad * s) if v.pad else 0
         w = self._width(v, aw)
         outer_w = w if w is not None else aw
         inner_w = max(0, outer_w - 2 * pad)
@@ -242,32 +257,36 @@ class Layout:
         used = 0
         widest = 0
         flex: list[tuple[View, float]] = []
-        s = self.scale
+        measure = self.measure
         for c in v.children:
             m = 2 * round(c.margin * s) if c.margin else 0
             f = c.weight if c.weight > 0 else (1.0 if bounded and c.h == MATCH else 0.0)
             if f:
                 flex.append((c, f))
                 continue
-            cw, ch = self.measure(
+            cw, ch = measure(
                 c,
-                max(0, inner_w - m),
-                max(0, inner_h - used - m) if inner_h < UNBOUNDED else UNBOUNDED,
+                inner_w - m if inner_w > m else 0,
+                (inner_h - used - m if inner_h > used + m else 0)
+                if inner_h < UNBOUNDED
+                else UNBOUNDED,
             )
             used += ch + m
-            widest = max(widest, cw + m)
+            if cw + m > widest:
+                widest = cw + m
         if flex:
             rest = max(0, inner_h - used) if bounded else 0
             total = sum(f for _, f in flex)
             for c, f in flex:
-                m = 2 * self.px(c.margin)
+                m = 2 * round(c.margin * s) if c.margin else 0
                 share = int(rest * f / total) if bounded else UNBOUNDED
-                cw, ch = self.measure(c, max(0, inner_w - m), max(0, share - m))
+                cw, ch = measure(c, max(0, inner_w - m), max(0, share - m))
                 if bounded:
                     ch = max(0, share - m)
                     c.box = (0, 0, cw, ch)
                 used += ch + m
-                widest = max(widest, cw + m)
+                if cw + m > widest:
+                    widest = cw + m
         width = w if w is not None else min(widest + 2 * pad, aw)
         height = fixed_h if fixed_h is not None else used + 2 * pad
         return width, height
@@ -378,9 +397,9 @@ class Layout:
         kind = v.kind
         if kind == "leaf" or not (v.children or kind == "lazy"):
             return
-        pad = self.px(v.pad)
-        grav = v.gravity
         s = self.scale
+        pad = round(v.pad * s) if v.pad else 0
+        grav = v.gravity
         if kind == "col":
             content = 0
             for c in v.children:
@@ -499,6 +518,7 @@ class Layout:
         pop = stack.pop
         push = stack.append
         add = nodes.append
+        new = object.__new__
         while stack:
             v, (cx1, cy1, cx2, cy2), d, up, i = pop()
             x1, y1, x2, y2 = v.box
@@ -511,7 +531,17 @@ class Layout:
             vis = (vx1, vy1, vx2, vy2)
             v.vis = vis
             me = len(nodes)
-            add(Node(v, d, up, i, vis))
+            # Node(v, d, up, i, vis), without the call
+            n = new(Node)
+            n.view = v
+            n.depth = d
+            n.parent = up
+            n.index = i
+            n.x1 = vx1
+            n.y1 = vy1
+            n.x2 = vx2
+            n.y2 = vy2
+            add(n)
             kids = v.children
             if kids:
                 d += 1

@@ -10,6 +10,7 @@ from droidpilot.device.sim.views import View
 
 if TYPE_CHECKING:
     from droidpilot.device.sim.app import Overlay, Page
+    from droidpilot.types import Element, WindowInfo
 
 __all__ = ["Window"]
 
@@ -63,7 +64,9 @@ class Window:
         self.title = title
         # what dump.screen_of made of this window last time (windows reused across frames,
         # such as the system bars, give the same elements again)
-        self.screen_cache: tuple[tuple[int, int, int, int], object] | None = None
+        self.screen_cache: (
+            tuple[tuple[int, int, int, int], tuple[WindowInfo, list[Element]]] | None
+        ) = None
 
     def contains(self, x: int, y: int) -> bool:
         x1, y1, x2, y2 = self.rect
