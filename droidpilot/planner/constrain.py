@@ -54,6 +54,7 @@ class ReplyShaper:
         top_k: int = 48,
         stop: Sequence[str] = (),
         stop_after_action: bool = True,
+        element_ids: Sequence[int] | None = None,
     ) -> None:
         self.decode = decode
         self.eos_ids = tuple(eos_ids)
@@ -64,6 +65,8 @@ class ReplyShaper:
         self.top_k = top_k
         self.stop = tuple(stop)
         self.stop_after_action = stop_after_action
+        # the screen's ids: a constrained action may only name one of them
+        self.ids = frozenset(str(i) for i in element_ids) if element_ids is not None else None
         self.fallback_width = 4096  # the widest search before giving up with end-of-sequence
         self.forced_close = 0  # how many times the thinking cap forced </think>
         self.masked_steps = 0  # steps where the grammar changed the choice
@@ -85,7 +88,7 @@ class ReplyShaper:
             return scores
         if not self.constrain:
             return scores
-        if phase == "answer" and call_state(answer) == "complete":
+        if phase == "answer" and call_state(answer, self.ids) == "complete":
             return self._only(scores, self.eos_ids)
         order = scores.argsort()[::-1]
         for width in (self.top_k, 4 * self.top_k, self.fallback_width):
@@ -107,7 +110,7 @@ class ReplyShaper:
         if phase != "answer":
             return False
         if self.constrain:
-            return call_state(answer) == "complete"
+            return call_state(answer, self.ids) == "complete"
         return action_complete(answer)
 
     def trim(self, text: str) -> str:
@@ -131,7 +134,7 @@ class ReplyShaper:
             return True
         if new_phase == "start":
             return True  # still a prefix of "<think>"
-        return call_state(answer) != "bad"
+        return call_state(answer, self.ids) != "bad"
 
     def _next_close(self, ids: Sequence[int]) -> int:
         close = self.close_ids

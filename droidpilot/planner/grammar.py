@@ -4,7 +4,10 @@ and an incremental checker of call syntax for constrained decoding on local back
 ``call_state(text)`` says whether ``text`` can still become one action in call syntax
 (``"partial"``), already is one (``"complete"``), or cannot (``"bad"``). It is deliberately a
 little looser than the parser (argument types are checked by the parser), and cheap: a local
-backend calls it for the top few candidate tokens at each step.
+backend calls it for the top few candidate tokens at each step. Given the ids of the current
+screen, the element argument (``tap(id)``, ``long_press(id)``, ``scroll(dir, id)``,
+``type("text", id)``) may only be one of them: then a constrained model cannot name an element
+that is not on the screen (nor tap by coordinates, which the prompt does not ask for).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ _WORDS = (
     "question", "status", "message", "ms", "x", "y", "x1", "y1", "x2", "y2", *_KEYS,
 )  # fmt: skip
 _MAX_ARGS_CHARS = 600
+#: The positional place (1-based) of the element id, for the actions that take one.
+_ID_PLACE = {"tap": 1, "long_press": 1, "scroll": 2, "type": 2}
 #: The most arguments each action takes (positional and named together).
 _MAX_ARGS = {
     "tap": 2, "long_press": 3, "type": 4, "scroll": 2, "swipe": 5, "key": 1, "open_app": 1,
@@ -67,8 +72,12 @@ def _word_prefix(word: str) -> bool:
     return any(w.startswith(word) for w in _WORDS)
 
 
-def call_state(text: str) -> CallState:
-    """Can ``text`` (leading spaces allowed) still become exactly one call-syntax action?"""
+def call_state(text: str, ids: frozenset[str] | None = None) -> CallState:
+    """Can ``text`` (leading spaces allowed) still become exactly one call-syntax action?
+
+    ``ids``: the element ids of the current screen (as decimal strings); when given, a
+    positional element argument must be one of them.
+    """
     s = text.lstrip()
     paren = s.find("(")
     if paren < 0:
@@ -80,6 +89,7 @@ def call_state(text: str) -> CallState:
         return "bad"
     state = "start"  # start | value | rhs | after | after_word
     nargs, most = 0, _MAX_ARGS.get(s[:paren], 5)
+    id_place = _ID_PLACE.get(s[:paren], 0) if ids is not None else 0
     i, n = 0, len(body)
     while i < n:
         ch = body[i]
@@ -124,6 +134,13 @@ def call_state(text: str) -> CallState:
             j = i + 1
             while j < n and (body[j].isdigit() or body[j] == "."):
                 j += 1
+            if ids is not None and nargs == id_place and state != "rhs":
+                number = body[i:j]
+                if j >= n:  # still being written: a prefix of a screen id
+                    if not any(k.startswith(number) for k in ids):
+                        return "bad"
+                elif number not in ids:
+                    return "bad"
             state, i = "after", j
             continue
         if ch.isalpha() or ch == "_":

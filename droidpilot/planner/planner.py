@@ -158,6 +158,7 @@ class Planner:
                 messages=prompt.messages,
                 sampling=self.config.sampling,
                 constrain=self.config.constrain,
+                element_ids=tuple(item.id for item in obs.view.items),
             )
         )
         raw = completion.text

@@ -137,3 +137,24 @@ def test_missing_model_says_how_to_provide_one(tmp_path: Path) -> None:
         TransformersBackend(tmp_path / "missing")
     with pytest.raises(ModelNotFound, match="not in the local Hugging Face cache"):
         TransformersBackend("nobody/no-such-model-xyz")
+
+
+def test_screen_ids_hold_the_element_argument_to_the_screen(hf, ort) -> None:  # type: ignore[no-untyped-def]
+    ids = frozenset({"1", "3", "40"})
+    assert call_state("tap(4", ids) == "partial"  # may still become 40
+    assert call_state("tap(40)", ids) == "complete"
+    assert call_state("tap(4)", ids) == "bad"
+    assert call_state("tap(7", ids) == "bad"
+    assert call_state("scroll(down, 3)", ids) == "complete"
+    assert call_state("scroll(down, 2)", ids) == "bad"
+    assert call_state('type("milk tea", 1, submit=true)', ids) == "complete"
+    assert call_state('type("milk tea", 5)', ids) == "bad"
+    assert call_state("swipe(5, 6, 7, 8)", ids) == "complete"  # coordinates are not ids
+    assert call_state("wait(2)", ids) == "complete"
+    assert call_state("tap(5)") == "complete"  # no ids given: any number
+    for backend in (hf, ort):
+        for text in PROMPTS:
+            c = backend.complete(request(text, constrain=True, element_ids=(1, 3, 40)))
+            got = parse_action(c.text)
+            element = getattr(got, "element", None)
+            assert element in (None, 1, 3, 40), c.text

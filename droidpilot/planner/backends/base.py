@@ -37,8 +37,9 @@ class CompletionRequest:
     """One chat completion to make.
 
     ``constrain`` asks a local backend to constrain the answer (after ``</think>``) to one
-    action in call syntax; ``json_schema`` (JSON Schema text) asks a server for structured
-    output. ``stop`` strings end the completion (they are not included in the text).
+    action in call syntax (naming only ``element_ids``, when given); ``json_schema`` (JSON
+    Schema text) asks a server for structured output. ``stop`` strings end the completion
+    (they are not included in the text).
     """
 
     messages: tuple[Message, ...]
@@ -47,6 +48,8 @@ class CompletionRequest:
     constrain: bool = False
     json_schema: str | None = None
     stop_after_action: bool = True
+    #: the current screen's element ids: with ``constrain``, the action may only name these
+    element_ids: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.messages:

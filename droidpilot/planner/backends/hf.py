@@ -142,6 +142,7 @@ class TransformersBackend:
                 top_k=self.settings.top_k_constrain,
                 stop=r.stop,
                 stop_after_action=r.stop_after_action,
+                element_ids=r.element_ids,
             )
             for r in requests
         ]

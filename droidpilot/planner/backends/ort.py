@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import time
@@ -60,6 +61,8 @@ def export_onnx(
         tail = (proc.stderr or proc.stdout)[-2000:]
         raise PlannerError(f"onnxruntime-genai's builder failed on {path}:\n{tail}")
     _copy_chat_template(path, dst)
+    if (path / "droidpilot.json").is_file():  # the planner settings the model was trained for
+        shutil.copyfile(path / "droidpilot.json", dst / "droidpilot.json")
     for leftover in sorted(cache.rglob("*"), reverse=True) if cache.exists() else []:
         leftover.unlink() if leftover.is_file() else leftover.rmdir()
     if cache.exists():
@@ -169,6 +172,7 @@ class OnnxBackend:
             top_k=self.settings.top_k_constrain,
             stop=request.stop,
             stop_after_action=request.stop_after_action,
+            element_ids=request.element_ids,
         )
         params = og.GeneratorParams(self.model)
         options: dict[str, Any] = {
