@@ -40,7 +40,13 @@ from droidpilot.errors import ConfigError
 from droidpilot.planner.planner import Planner, PlannerConfig
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.splits import TRAIN_SEEDS, VALIDATION_SEEDS, split_of, train_templates
-from droidpilot.policy.train import machine, seed_everything, target_logits, write_model_card
+from droidpilot.policy.train import (
+    freeze_below,
+    machine,
+    seed_everything,
+    target_logits,
+    write_model_card,
+)
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get as get_spec
 from droidpilot.tasks.spec import Task
@@ -357,6 +363,7 @@ class GRPOConfig:
     val_tasks: tuple[str, ...] = ()  # default: the training tasks
     val_seeds: int = 0  # validation seeds per task (0: no validation)
     threads: int | None = None
+    train_layers: int | None = None  # update only the top N decoder layers (+ final norm)
 
     def __post_init__(self) -> None:
         if self.group_size < 2:
@@ -365,6 +372,8 @@ class GRPOConfig:
             raise ConfigError("iterations and groups must be at least 1")
         if self.advantage not in ("process", "outcome"):
             raise ConfigError(f"unknown advantage mode {self.advantage!r}")
+        if self.train_layers is not None and self.train_layers < 1:
+            raise ConfigError("train_layers must be at least 1 (or unset: every layer)")
         for tid in self.tasks:
             if split_of(tid, TRAIN_SEEDS.start) != "train":
                 raise ConfigError(f"{tid} is a held-out template: it never trains")
@@ -406,6 +415,8 @@ def train_grpo(
     device = backend.device
     model = backend.model
     pad_id = int(backend.pad_id)
+    if cfg.train_layers is not None:
+        freeze_below(model, cfg.train_layers)
     ref_model = copy.deepcopy(model).eval() if cfg.beta > 0 else None
     tasks = cfg.tasks or train_templates()
     val_tasks = cfg.val_tasks or tasks

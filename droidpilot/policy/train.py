@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from droidpilot.errors import BackendUnavailable, ConfigError
+from droidpilot.planner.default import PLANNER_SETTINGS
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
 from droidpilot.policy.export import step_rows
 from droidpilot.policy.splits import split_of
@@ -65,8 +66,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Written beside a trained model: the planner settings it was trained for.
-PLANNER_SETTINGS = "droidpilot.json"
 CARD_JSON = "model_card.json"
 CARD_MD = "README.md"
 
@@ -408,6 +407,36 @@ def _maybe_lora(model: Any, cfg: SFTConfig) -> Any:
     return get_peft_model(model, lora)
 
 
+def decoder_layers(model: Any) -> Any:
+    """The decoder blocks of a Llama/Qwen2-style causal LM (``model.model.layers``)."""
+    layers = getattr(getattr(model, "model", None), "layers", None)
+    if layers is None:
+        raise ConfigError(f"{type(model).__name__}: no decoder layers found (model.model.layers)")
+    return layers
+
+
+def trainable_prefixes(model: Any, top: int) -> tuple[str, ...]:
+    """Parameter-name prefixes of the top ``top`` decoder layers and the final norm."""
+    n = len(decoder_layers(model))
+    if top > n:
+        raise ConfigError(f"train_layers={top}, but the model has {n} decoder layers")
+    return (*(f"model.layers.{i}." for i in range(n - top, n)), "model.norm.")
+
+
+def freeze_below(model: Any, top: int) -> int:
+    """Train only the top ``top`` decoder layers and the final norm; freeze the embeddings
+    (and so a tied output head) and every layer below. The backward pass then stops at the
+    first trained layer: on a CPU, 4 of SmolLM2's 30 layers train ~2.5x faster than all.
+    Returns the number of trainable parameters."""
+    prefixes = trainable_prefixes(model, top)
+    count = 0
+    for name, param in model.named_parameters():
+        train = name.startswith(prefixes)
+        param.requires_grad_(train)
+        count += param.numel() if train else 0
+    return count
+
+
 # --------------------------------------------------------------------------- SFT
 
 
@@ -432,6 +461,7 @@ class SFTConfig:
     max_seconds: float | None = None  # stop (and save) after this much training time
     lora: bool = False
     lora_rank: int = 16
+    train_layers: int | None = None  # train only the top N decoder layers (+ final norm)
     gradient_checkpointing: bool = False
     threads: int | None = None
     only_success: bool = True
@@ -444,6 +474,10 @@ class SFTConfig:
             raise ConfigError("epochs and learning rate must be positive")
         if self.max_seq < 64:
             raise ConfigError(f"max_seq {self.max_seq} is too short for the planner's prompt")
+        if self.train_layers is not None and self.train_layers < 1:
+            raise ConfigError("train_layers must be at least 1 (or unset: train every layer)")
+        if self.train_layers is not None and self.lora:
+            raise ConfigError("choose one of LoRA and training the top layers")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -493,6 +527,8 @@ def train_sft(
         model.gradient_checkpointing_enable()
         model.config.use_cache = False
     model = _maybe_lora(model, cfg)
+    if cfg.train_layers is not None:
+        freeze_below(model, cfg.train_layers)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.95))
@@ -619,8 +655,16 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool) -> Any:
         json.dumps(
             {
                 "plan_first": False,
-                "sampling": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 128},
-                "note": "trained on oracle demonstrations whose prompts carry no plan",
+                "constrain": True,
+                "sampling": {
+                    "temperature": 0.0,
+                    "top_p": 1.0,
+                    "max_tokens": 96,
+                    "max_thinking_tokens": 64,
+                },
+                "note": "trained on oracle demonstrations whose prompts carry no plan and "
+                "whose reasoning is one sentence (~40 tokens): the thought is capped, and the "
+                "answer held to the action grammar and the screen's ids",
             },
             indent=2,
         ),

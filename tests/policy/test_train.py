@@ -168,6 +168,39 @@ def test_the_sft_model_plans_through_the_transformers_backend(sft_model: Path) -
     assert decision.valid or isinstance(decision.action, ParseFailure)
 
 
+@pytest.mark.slow
+def test_sft_of_the_top_layers_changes_only_those(
+    demos: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("torch")
+    from safetensors.numpy import load_file
+
+    from droidpilot.errors import ConfigError
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    out = tmp_path / "top"
+    report = train_sft(
+        SFTConfig(runs=(demos,), out=out, base=str(tiny_model), max_seq=4096, batch_size=2,
+                  grad_accum=1, epochs=1, lr=3e-3, warmup=0.0, seed=0, train_layers=1)
+    )  # fmt: skip
+    assert report.optimizer_steps == 2
+    before = load_file(str(tiny_model / "model.safetensors"))
+    after = load_file(str(out / "model.safetensors"))
+    changed = {k for k in after if not (after[k] == before[k]).all()}
+    assert changed, "nothing trained"
+    # the tiny model has 2 layers: only layer 1 and the final norm may move
+    assert all(k.startswith(("model.layers.1.", "model.norm.")) for k in changed), changed
+    assert any(k.startswith("model.layers.1.") for k in changed)
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["settings"]["train_layers"] == 1
+    assert json.loads((out / "droidpilot.json").read_text())["constrain"] is True
+    with pytest.raises(ConfigError, match="decoder layers"):
+        train_sft(SFTConfig(runs=(demos,), out=tmp_path / "x", base=str(tiny_model),
+                            train_layers=3))  # fmt: skip
+    with pytest.raises(ConfigError, match="at least 1"):
+        SFTConfig(runs=(demos,), out=tmp_path / "x", train_layers=0)
+
+
 def test_sft_rejects_data_without_training_episodes(tmp_path: Path, tiny_model: Path) -> None:
     from droidpilot.errors import ConfigError
     from droidpilot.policy.train import SFTConfig, train_sft
