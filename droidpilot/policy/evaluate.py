@@ -8,6 +8,7 @@ numbers always come from what is on disk.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ class SuiteStats:
     ms_per_step: tuple[tuple[str, float], ...]  # observe, model, guard, act, settle
     tokens_per_step: tuple[tuple[str, float], ...]  # prompt, completion
     failed: tuple[str, ...]  # episode ids that did not succeed
+    median_step_ms: float = 0.0  # a whole step (observe + model + guard + act + settle)
+    median_model_ms: float = 0.0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -49,6 +52,7 @@ class SuiteStats:
             "success_rate": self.rate, "ci95": list(self.ci95), "mean_steps": self.mean_steps,
             "mean_return": self.mean_return, "ms_per_step": dict(self.ms_per_step),
             "tokens_per_step": dict(self.tokens_per_step), "failed": list(self.failed),
+            "median_step_ms": self.median_step_ms, "median_model_ms": self.median_model_ms,
         }  # fmt: skip
 
 
@@ -90,12 +94,15 @@ def _stats(name: str, eps: Sequence[tuple[EpisodeRecord, list[StepRecord]]]) -> 
     toks = [_tokens(r) for r in steps]
     tokens = (("prompt", sum(t[0] for t in toks) / k), ("completion", sum(t[1] for t in toks) / k))
     returns = [ep.return_ for ep, _ in eps if ep.return_ is not None]
+    whole = [sum(getattr(r.timings_ms, p) for p in phases) for r in steps]
     return SuiteStats(
         suite=name, episodes=n, successes=wins, rate=wins / n if n else 0.0,
         ci95=wilson(wins, n), mean_steps=sum(ep.steps for ep, _ in eps) / n if n else 0.0,
         mean_return=sum(returns) / len(returns) if returns else None, ms_per_step=ms,
         tokens_per_step=tokens,
         failed=tuple(ep.episode_id for ep, _ in eps if not ep.success),
+        median_step_ms=statistics.median(whole) if whole else 0.0,
+        median_model_ms=statistics.median(r.timings_ms.model for r in steps) if steps else 0.0,
     )  # fmt: skip
 
 
@@ -138,10 +145,11 @@ def markdown(summary: EvalSummary, *, title: str = "droidpilot eval") -> str:
     lines += [
         "", "## Per step", "",
         "| observe ms | model ms | guard ms | act ms | settle ms | prompt tokens | "
-        "completion tokens |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "completion tokens | median step ms | median model ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {ms['observe']:.1f} | {ms['model']:.1f} | {ms['guard']:.2f} | {ms['act']:.1f} | "
-        f"{ms['settle']:.1f} | {tok['prompt']:.0f} | {tok['completion']:.0f} |",
+        f"{ms['settle']:.1f} | {tok['prompt']:.0f} | {tok['completion']:.0f} | "
+        f"{o.median_step_ms:.0f} | {o.median_model_ms:.0f} |",
     ]  # fmt: skip
     if o.failed:
         lines += ["", "## Not successful", "", *(f"- `{e}`" for e in o.failed)]

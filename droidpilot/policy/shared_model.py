@@ -24,6 +24,7 @@ from typing import Any
 
 from droidpilot.errors import BackendUnavailable, ConfigError, ModelTimeout, PlannerError
 from droidpilot.planner.backends import Backend, CompletionRequest, complete_many
+from droidpilot.planner.default import planner_for
 from droidpilot.planner.planner import Planner
 from droidpilot.tasks.spec import Task
 from droidpilot.types import Completion, Sampling
@@ -224,4 +225,4 @@ def remote_model_error(exc: BaseException, name: str) -> PlannerError:
 def shared_planner(backend: Backend, task: Task | None) -> Planner:
     """The decider of an episode over the shared model (``WorkerSpec.make_decider``)."""
     del task
-    return Planner(backend)
+    return planner_for(backend)

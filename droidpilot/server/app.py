@@ -30,7 +30,7 @@ from droidpilot.config import DeviceConfig, ServerSettings
 from droidpilot.device import Device, open_device
 from droidpilot.errors import TaskError
 from droidpilot.planner.backends import Backend, CompletionRequest, open_backend
-from droidpilot.planner.planner import Planner
+from droidpilot.planner.default import planner_for
 from droidpilot.policy.agent import Decider
 from droidpilot.policy.service import (
     Conflict,
@@ -127,7 +127,7 @@ class _Deciders:
                     open_backend(request.backend, model=model, base_url=self.settings.base_url)
                 )
             backend = self.backends[key]
-        return Planner(backend)
+        return planner_for(backend)
 
     def close(self) -> None:
         with self.lock:

