@@ -466,7 +466,7 @@ def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
     cache: a transformers directory and an onnxruntime-genai export. Nothing is downloaded."""
     import time
 
-    from droidpilot.planner.default import build_default
+    from droidpilot.planner.default import build_default, onnx_dir
 
     t0 = time.perf_counter()
     try:
@@ -476,7 +476,7 @@ def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
     doc = {
         "dir": str(out),
         "transformers": str(out / "hf"),
-        "onnx": None if no_onnx else str(out / "onnx"),
+        "onnx": None if no_onnx else str(onnx_dir(out, precision)),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     if as_json:

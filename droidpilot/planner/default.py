@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,6 +39,7 @@ __all__ = [
     "PLANNER_SETTINGS",
     "build_default",
     "default_model",
+    "onnx_dir",
     "planner_config_for",
     "planner_for",
     "shipped_default",
@@ -193,8 +195,9 @@ def build_default(
     target: Path | None = None,
 ) -> Path:
     """Build the default model from ``root`` (the shipped delta) into ``target`` (default: the
-    cache, keyed by the delta's hash): ``TARGET/hf`` (transformers) and, with ``onnx``,
-    ``TARGET/onnx`` (onnxruntime-genai, ``precision``). Parts already built are kept.
+    cache, keyed by the delta and the settings): ``TARGET/hf`` (transformers) and, with
+    ``onnx``, the onnxruntime-genai export of ``precision`` (:func:`onnx_dir`: ``TARGET/onnx``
+    for fp32). Parts already built are kept.
 
     fp32 by default: an int4 export re-quantises the fine-tuned layers in blocks of 32, and
     their changes from the base are about the size of that rounding (measured: the int4 build
@@ -215,26 +218,45 @@ def build_default(
             if name not in weights or weights[name].shape != value.shape:
                 raise ModelNotFound(f"{root / DELTA_FILE}: {name} does not fit the base model")
             weights[name] = value.astype(np.float32)
-        tmp = target / "hf.tmp"
+        tmp = target / f"hf.tmp{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for name in _SIDE_FILES:
             if (root / name).is_file():
                 shutil.copyfile(root / name, tmp / name)
         save_file(weights, str(tmp / _WEIGHTS), metadata={"format": "pt"})
-        shutil.rmtree(hf, ignore_errors=True)
-        tmp.replace(hf)
+        _publish(tmp, hf, _WEIGHTS)
         logger.info("built the default model's weights in %s", hf)
-    if onnx and not (target / "onnx" / "genai_config.json").is_file():
+    out = onnx_dir(target, precision)
+    if onnx and not (out / "genai_config.json").is_file():
         from droidpilot.planner.backends.ort import export_onnx
 
-        tmp = target / "onnx.tmp"
+        tmp = target / f"{out.name}.tmp{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         export_onnx(hf, tmp, precision=precision)
-        shutil.rmtree(target / "onnx", ignore_errors=True)
-        tmp.replace(target / "onnx")
-        logger.info("exported the default model to %s", target / "onnx")
+        _publish(tmp, out, "genai_config.json")
+        logger.info("exported the default model to %s", out)
     return target
+
+
+def onnx_dir(target: Path, precision: str = "fp32") -> Path:
+    """Where a build keeps its ONNX export of ``precision`` (``onnx`` for fp32, the default)."""
+    return target / ("onnx" if precision == "fp32" else f"onnx-{precision}")
+
+
+def _publish(tmp: Path, final: Path, marker: str) -> None:
+    """Move a finished build part into place, unless another process got there first (two
+    collect workers may build at once): then its copy stands and ours goes."""
+    if (final / marker).is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    shutil.rmtree(final, ignore_errors=True)
+    try:
+        tmp.replace(final)
+    except OSError:  # the other process's rename won the race
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (final / marker).is_file():
+            raise
 
 
 def default_model(backend: str = "onnx", *, root: Path | None = None) -> Path:
@@ -242,7 +264,7 @@ def default_model(backend: str = "onnx", *, root: Path | None = None) -> Path:
     when absent."""
     root = shipped_default(root)
     target = cache_dir() / "default" / _build_key(root)
-    want = target / ("onnx" if backend == "onnx" else "hf")
+    want = onnx_dir(target) if backend == "onnx" else target / "hf"
     done = want / ("genai_config.json" if backend == "onnx" else _WEIGHTS)
     if not done.is_file():
         logger.warning(

@@ -191,3 +191,30 @@ def test_planner_for_reads_the_settings_through_a_wrapper(tmp_path: Path) -> Non
     wrapper = SimpleNamespace(backend=inner, name="wrapped", complete=inner.complete)
     assert planner_for(wrapper).config.constrain is True  # type: ignore[arg-type]
     assert planner_for(ScriptedBackend(["wait(1)"])).config.plan_first is True  # no model dir
+
+
+def test_build_parts_are_published_once(tmp_path: Path) -> None:
+    from droidpilot.planner.default import _publish, onnx_dir
+
+    assert onnx_dir(tmp_path) == tmp_path / "onnx"
+    assert onnx_dir(tmp_path, "int4") == tmp_path / "onnx-int4"  # never mixed with fp32
+    final = tmp_path / "hf"
+    first = tmp_path / "hf.tmp1"
+    first.mkdir()
+    (first / "model.safetensors").write_text("first")
+    _publish(first, final, "model.safetensors")
+    assert (final / "model.safetensors").read_text() == "first"
+    assert not first.exists()
+    second = tmp_path / "hf.tmp2"  # another worker finished later: the first copy stands
+    second.mkdir()
+    (second / "model.safetensors").write_text("second")
+    _publish(second, final, "model.safetensors")
+    assert (final / "model.safetensors").read_text() == "first"
+    assert not second.exists()
+    half = tmp_path / "onnx"  # a half-written part (no marker) is replaced
+    half.mkdir()
+    third = tmp_path / "onnx.tmp3"
+    third.mkdir()
+    (third / "genai_config.json").write_text("{}")
+    _publish(third, half, "genai_config.json")
+    assert (half / "genai_config.json").is_file()
