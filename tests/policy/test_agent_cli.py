@@ -97,10 +97,12 @@ def test_eval_of_chosen_templates_on_test_seeds(tmp_path: Path) -> None:
 def test_usage_errors_and_a_missing_default_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import droidpilot.cli as cli_module
     import droidpilot.planner.default as default
 
     # no --model runs the bundled default model; without one, a clear error (no pretending)
     monkeypatch.setattr(default, "DEFAULT_DIR", tmp_path / "no-model")
+    monkeypatch.setattr(cli_module, "_DECIDERS", {})  # no planner kept from an earlier test
     code, _, err = invoke("run", "order a coffee", "--out", str(tmp_path))
     assert code != 0
     assert "no bundled default model" in err
