@@ -67,6 +67,41 @@ def test_onnx_greedy_output_is_identical_to_transformers(hf, ort, constrain: boo
         assert a.completion_logprobs == pytest.approx(b.completion_logprobs, abs=1e-3)
 
 
+def test_onnx_reuses_the_common_prompt_prefix_with_the_same_output(hf, ort) -> None:  # type: ignore[no-untyped-def]
+    """Consecutive planner-like prompts share their start: the ONNX backend prefills only what
+    is new, and still writes what transformers writes from scratch."""
+    head = "Goal: order milk tea from Tea House and pay with the wallet.\nRecent steps:\n"
+    steps = [
+        '0. open_app("FoodGo") -> screen changed\n',
+        "1. tap(12) -> screen changed\n",
+        '2. type("milk tea", 3) -> screen changed\n',
+    ]
+    screens = ['[1] input "Search" (type)', '[3] button "Add" (tap)', '[9] "Milk tea ¥12" (tap)']
+    texts = [head + "".join(steps[:k]) + "Current screen:\n" + screens[k] for k in range(3)]
+    texts += [texts[-1], texts[0]]  # the same prompt again, then a shorter one
+    before = ort.reused_tokens
+    for text in texts:
+        a = hf.complete(request(text, constrain=True))
+        b = ort.complete(request(text, constrain=True))
+        assert a.completion_token_ids == b.completion_token_ids, text
+        assert a.completion_logprobs == pytest.approx(b.completion_logprobs, abs=1e-3)
+    assert ort.reused_tokens - before > 4 * 20  # each prompt after the first began alike
+
+
+def test_onnx_shared_cache_is_dropped_after_a_failed_request(ort, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    first = ort.complete(request(PROMPTS[1]))
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("killed mid-generation")
+
+    monkeypatch.setattr(ort, "_loop", boom)
+    with pytest.raises(RuntimeError):
+        ort.complete(request(PROMPTS[1] + " now"))
+    monkeypatch.undo()
+    again = ort.complete(request(PROMPTS[1]))
+    assert again.completion_token_ids == first.completion_token_ids
+
+
 def test_constrained_decoding_yields_an_action_from_a_random_model(hf, ort) -> None:  # type: ignore[no-untyped-def]
     for backend in (hf, ort):
         for text in PROMPTS:
