@@ -53,6 +53,8 @@ _ABSORB_MAX_SHARE = 0.5
 _WEB_MIN_SHARE = 0.15
 #: Layouts a builder keeps, for screens it sees again (a simulated phone's screens repeat).
 _MEMO = 64
+#: Windows' parts of layouts a builder keeps (see ``ViewBuilder._fresh_layout``).
+_PARTS = 256
 
 _BUTTONISH = ("Button", "CheckBox", "Switch")
 #: Where to look for a free spot to tap, as shares of the width and height, in order.
@@ -239,6 +241,12 @@ class _Seen:
 
 _make_seen = slot_maker(_Seen, ("id", "sig", "loose", "box", "line", "editable"))
 _SAME_SCREEN = ScreenDiff(appeared=(), disappeared=(), same_screen=True)
+# neither checks anything on construction
+_screen_diff = slot_maker(ScreenDiff, ("appeared", "disappeared", "same_screen"))
+_screen_view = slot_maker(
+    ScreenView,
+    ("package", "activity", "keyboard", "focused", "items", "text", "webview_thin", "diff"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -268,6 +276,10 @@ class ViewBuilder:
         # elements, so their ids stay theirs), and the last build, to repeat it when the same
         # layout comes again at once.
         self._memo: dict[tuple[object, ...], tuple[tuple[Element, ...], _Layout]] = {}
+        # The candidates of recent windows, by the identity of their elements and what lies
+        # above them (see _fresh_layout); None for a window with a web page.
+        self._parts: dict[tuple[object, ...], tuple[tuple[Element, ...], tuple[_Cand, ...] | None]]
+        self._parts = {}
         self._last: tuple[_Layout, str, bool | None, ScreenView] | None = None
 
     def reset(self) -> None:
@@ -295,15 +307,15 @@ class ViewBuilder:
             # The very screen of the last build: the same ids, items and text, and a diff
             # that says so (what _assign and the code below would work out again).
             view = last[3]
-            same = ScreenView(
-                package=view.package,
-                activity=view.activity,
-                keyboard=view.keyboard,
-                focused=view.focused,
-                items=view.items,
-                text=view.text,
-                webview_thin=view.webview_thin,
-                diff=_SAME_SCREEN,
+            same = _screen_view(
+                view.package,
+                view.activity,
+                view.keyboard,
+                view.focused,
+                view.items,
+                view.text,
+                view.webview_thin,
+                _SAME_SCREEN,
             )
             self._last = (layout, activity, keyboard, same)
             return same
@@ -344,23 +356,23 @@ class ViewBuilder:
         diff: ScreenDiff | None = None
         if self._prev is not None:
             kept = set(ids)
-            diff = ScreenDiff(
-                appeared=tuple(appeared),
-                disappeared=tuple(s.line for s in self._prev if s.id not in kept),
-                same_screen=body == self._prev_body,
+            diff = _screen_diff(
+                tuple(appeared),
+                tuple(s.line for s in self._prev if s.id not in kept),
+                body == self._prev_body,
             )
         self._prev = tuple(seen)
         self._prev_body = body
         text = "\n".join([header, *notes, *lines])
-        view = ScreenView(
-            package=layout.package,
-            activity=activity,
-            keyboard=shown,
-            focused=focused,
-            items=tuple(items),
-            text=text,
-            webview_thin=bool(layout.thin_webs),
-            diff=diff,
+        view = _screen_view(
+            layout.package,
+            activity,
+            shown,
+            focused,
+            tuple(items),
+            text,
+            bool(layout.thin_webs),
+            diff,
         )
         self._last = (layout, activity, keyboard, view)
         return view
@@ -380,11 +392,54 @@ class ViewBuilder:
         memo = self._memo
         hit = memo.pop(key, None)  # (re)inserted below: the most recent last
         if hit is None:
-            hit = (els, _layout(screen, self.max_label, self.fold_limit))
+            hit = (els, self._fresh_layout(screen))
             if len(memo) >= _MEMO:
                 del memo[next(iter(memo))]
         memo[key] = hit
         return hit[1]
+
+    def _fresh_layout(self, screen: Screen) -> _Layout:
+        """:func:`_layout` of a screen not in the memo, put together from its windows' parts:
+        a window whose very elements were seen lately in the same place under the same
+        windows (the system bars, the keyboard, the app under a new dialog) gives its
+        candidates of then. The whole screen is worked out at once where its windows do not
+        lie in separate runs, one has a web page, or a tap point could look past a window.
+        """
+        f = _frame(screen, self.max_label, self.fold_limit)
+        els = f.els
+        spans = _spans(els, f.n_windows)
+        if spans is None:
+            return _layout(screen, self.max_label, self.fold_limit)
+        memo = self._parts
+        head = (self.max_label, self.fold_limit, screen.width, screen.height)
+        parts: list[tuple[int, int, tuple[_Cand, ...]]] = []  # (rank, first element, cands)
+        for w, lo, hi in spans:
+            occ = f.occluders[w]
+            key = (*head, f.kinds[w], lo, len(occ), *occ, *map(id, els[lo:hi]))
+            hit = memo.pop(key, None)  # (re)inserted below: the most recent last
+            if hit is None:
+                hit = (els[lo:hi], _window_cands(f, lo, hi))
+                if len(memo) >= _PARTS:
+                    del memo[next(iter(memo))]
+            memo[key] = hit
+            cands = hit[1]
+            if cands is None:
+                return _layout(screen, self.max_label, self.fold_limit)
+            parts.append((f.ranks[w], lo, cands))
+        parts.sort(key=lambda p: (p[0], p[1]))
+        out: list[_Cand] = []
+        for _, _, cands in parts:
+            if not cands:
+                continue
+            # a tap point looks at the candidates after its own while they lie inside its
+            # element: one of an earlier window, next in this order, would be looked at too
+            if out and cands[0].index < out[-1].index:
+                return _layout(screen, self.max_label, self.fold_limit)
+            out.extend(cands)
+        package, dialog = _front(screen)
+        return _Layout(
+            cands=tuple(out), package=package, dialog=dialog, ime="ime" in f.kinds, thin_webs=()
+        )
 
     # ------------------------------------------------------------------ ids
 
@@ -578,40 +633,145 @@ def _item_lines(view: ScreenView) -> list[tuple[int, str]]:
 # --------------------------------------------------------------------------- layout
 
 
-def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
+@dataclass(slots=True)
+class _Frame:
+    """What every window's part of a layout needs to know of the whole screen."""
+
+    els: tuple[Element, ...]
+    ranks: list[int]  # by window, with a last entry for elements that name no window
+    kinds: list[str]
+    occluders: list[list[Box]]  # by window: the boxes of the windows drawn above it
+    n_windows: int
+    screen_box: Box
+    absorb_max: float
+    max_label: int
+    fold_limit: int
+    clip: list[Box | None]  # by element: its visible box (None: not visible)
+    path: list[int]  # by element: the structural hash of its ancestry
+
+
+def _frame(screen: Screen, max_label: int, fold_limit: int) -> _Frame:
     els = screen.elements
     n = len(els)
     width, height = screen.width, screen.height
-    screen_area = max(1, width * height)
-    screen_box: Box = (0, 0, width, height)
     windows = screen.windows
     ranks = [_RANK.get(w.kind, 0) for w in windows]
+    boxes: list[Box | None] = []
+    for w in windows:
+        b = w.bounds
+        boxes.append(None if b.x2 <= b.x1 or b.y2 <= b.y1 else (b.x1, b.y1, b.x2, b.y2))
     occluders: list[list[Box]] = []
     for win, rank in zip(windows, ranks, strict=True):
         occluders.append(
             [
-                (v.bounds.x1, v.bounds.y1, v.bounds.x2, v.bounds.y2)
-                for v, rv in zip(windows, ranks, strict=True)
-                if rv > rank and not v.bounds.empty and v is not win
+                box
+                for v, box, rv in zip(windows, boxes, ranks, strict=True)
+                if rv > rank and box is not None and v is not win
             ]
         )
-
-    # One top-down pass: visible rectangles (clipped to the screen and ancestors, minus the
-    # windows above), who absorbs whose words, structural signatures, and the candidates.
     # A screen built by hand may name no windows: then everything is one app window.
     kinds: list[str] = [w.kind for w in windows]
     kinds.append("app")
     ranks.append(0)
     occluders.append([])
-    n_windows = len(windows)
-    absorb_max = screen_area * _ABSORB_MAX_SHARE
-    clip: list[Box | None] = [None] * n
+    return _Frame(
+        els=els,
+        ranks=ranks,
+        kinds=kinds,
+        occluders=occluders,
+        n_windows=len(windows),
+        screen_box=(0, 0, width, height),
+        absorb_max=max(1, width * height) * _ABSORB_MAX_SHARE,
+        max_label=max_label,
+        fold_limit=fold_limit,
+        clip=[None] * n,
+        path=[0] * n,
+    )
+
+
+def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
+    """The layout of the whole screen in one piece (any screen, however its windows lie)."""
+    f = _frame(screen, max_label, fold_limit)
+    els = f.els
+    n = len(els)
+    cand_of = _scan(f, 0, n)
+    # Thin WebViews: innermost WebViews of some size whose subtree has few words, unless a
+    # rich WebView lies over the same place (a stack of web pages, only the top one shown).
+    end = _subtree_ends(els, 0, n)
+    pages = _pages(f, end, 0, n)
+    thin: list[int] = []
+    for i, box, is_thin in pages:
+        if not is_thin or any(not t and _iou(box, b) >= 0.5 for _, b, t in pages):
+            continue
+        thin.append(i)
+        cand = cand_of.get(i)
+        if cand is None:
+            cand = _orphan(els[i], i, _own_label(els[i], max_label), f.clip, f.ranks)
+            cand_of[i] = cand
+        cand.web_thin = True
+    package, dialog = _front(screen)
+    return _Layout(
+        cands=tuple(_order(cand_of, f, end)),
+        package=package,
+        dialog=dialog,
+        ime="ime" in f.kinds,
+        thin_webs=tuple(thin),
+    )
+
+
+def _spans(els: tuple[Element, ...], n_windows: int) -> list[tuple[int, int, int]] | None:
+    """The windows' runs of elements as (window, first, end), when each window's elements
+    are one run whose parents lie inside it, before them; otherwise None."""
+    spans: list[tuple[int, int, int]] = []
+    seen: set[int] = set()
+    lo = 0
+    cur = -1
+    for i, e in enumerate(els):
+        w = e.window
+        if w != cur:
+            if not 0 <= w < n_windows or w in seen:
+                return None
+            if cur >= 0:
+                spans.append((cur, lo, i))
+            seen.add(w)
+            cur, lo = w, i
+        p = e.parent
+        if p is not None and not lo <= p < i:
+            return None
+    if cur >= 0:
+        spans.append((cur, lo, len(els)))
+    return spans
+
+
+def _window_cands(f: _Frame, lo: int, hi: int) -> tuple[_Cand, ...] | None:
+    """The candidates of the window whose elements are ``els[lo:hi]``, in order, as the whole
+    screen's :func:`_layout` makes them; None when it has a WebView page (whether that is
+    thin depends on the other windows' pages)."""
+    cand_of = _scan(f, lo, hi)
+    end = _subtree_ends(f.els, lo, hi)
+    if _pages(f, end, lo, hi):
+        return None
+    return tuple(_order(cand_of, f, end))
+
+
+def _scan(f: _Frame, lo: int, hi: int) -> dict[int, _Cand]:
+    """One top-down pass over ``els[lo:hi]`` (whole windows): visible rectangles (clipped to
+    the screen and ancestors, minus the windows above), who absorbs whose words, structural
+    signatures, and the candidates, with their children's words folded in."""
+    els = f.els
+    ranks, kinds, occluders, n_windows = f.ranks, f.kinds, f.occluders, f.n_windows
+    screen_box = f.screen_box
+    absorb_max = f.absorb_max
+    max_label = f.max_label
+    clip = f.clip
+    path = f.path
+    n = len(els)
     region: list[Box] = [screen_box] * n
     absorber: list[int] = [-1] * n
-    path: list[int] = [0] * n
     cand_of: dict[int, _Cand] = {}
     folds: dict[int, list[tuple[int, str]]] = {}
-    for i, e in enumerate(els):
+    for i in range(lo, hi):
+        e = els[i]
         p = e.parent
         if p is None:
             base, up, parent_path = screen_box, -1, hash(e.package)
@@ -667,7 +827,7 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
         kind = kinds[w]
         if kind == "ime":
             continue
-        label = _own_label(e, max_label)
+        label = _own_label(e, max_label) if e.text or e.content_desc or editable else ""
         if tappable or editable or e.scrollable:
             cand_of[i] = _new_cand(
                 i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False, None, None
@@ -692,17 +852,21 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
             if label in owner.own or any(label in w for w in words):
                 continue
             words.append(label)
-        if len(words) > fold_limit:
+        if len(words) > f.fold_limit:
             for i, label in parts:
                 cand_of[i] = _orphan(els[i], i, label, clip, ranks)
             continue
         owner.folded = words
+    return cand_of
 
-    # Thin WebViews: innermost WebViews of some size whose subtree has few words, unless a
-    # rich WebView lies over the same place (a stack of web pages, only the top one shown).
-    end = _subtree_ends(els)
+
+def _pages(f: _Frame, end: list[int], lo: int, hi: int) -> list[tuple[int, Box, bool]]:
+    """The innermost WebViews of some size among ``els[lo:hi]``, and whether each is thin."""
+    els, clip = f.els, f.clip
+    screen_area = max(1, f.screen_box[2] * f.screen_box[3])
     pages: list[tuple[int, Box, bool]] = []
-    for i, e in enumerate(els):
+    for i in range(lo, hi):
+        e = els[i]
         box = clip[i]
         if box is None or not e.class_name.endswith("WebView"):
             continue
@@ -711,18 +875,13 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
         if any(els[j].class_name.endswith("WebView") for j in range(i + 1, end[i])):
             continue
         pages.append((i, box, _thin(els, clip, i, end[i], box)))
-    thin: list[int] = []
-    for i, box, is_thin in pages:
-        if not is_thin or any(not t and _iou(box, b) >= 0.5 for _, b, t in pages):
-            continue
-        thin.append(i)
-        cand = cand_of.get(i)
-        if cand is None:
-            cand = _orphan(els[i], i, _own_label(els[i], max_label), clip, ranks)
-            cand_of[i] = cand
-        cand.web_thin = True
+    return pages
 
-    # Order: app windows, then dialogs, then system bars; depth-first inside each.
+
+def _order(cand_of: dict[int, _Cand], f: _Frame, end: list[int]) -> list[_Cand]:
+    """The candidates in order (app windows, then dialogs, then system bars; depth-first
+    inside each), with their signatures and tap points."""
+    els, path = f.els, f.path
     cands = sorted(cand_of.values(), key=lambda c: (c.window_rank, c.index))
     for k, c in enumerate(cands):
         e = els[c.index]
@@ -737,15 +896,7 @@ def _layout(screen: Screen, max_label: int, fold_limit: int) -> _Layout:
         c.tap = ((x1 + x2) // 2, (y1 + y2) // 2)
         if c.tappable:
             c.tap = _tap_point(c, cands, k, els, end[c.index])
-
-    package, dialog = _front(screen)
-    return _Layout(
-        cands=tuple(cands),
-        package=package,
-        dialog=dialog,
-        ime="ime" in kinds,
-        thin_webs=tuple(thin),
-    )
+    return cands
 
 
 def _orphan(e: Element, i: int, label: str, clip: list[Box | None], ranks: list[int]) -> _Cand:
@@ -755,10 +906,11 @@ def _orphan(e: Element, i: int, label: str, clip: list[Box | None], ranks: list[
     return _Cand(index=i, box=box, window_rank=rank, tappable=False, own=label, folded=[])
 
 
-def _subtree_ends(els: tuple[Element, ...]) -> list[int]:
-    """For each element, one past the index of its last descendant (depth-first order)."""
-    end = [i + 1 for i in range(len(els))]
-    for i in range(len(els) - 1, -1, -1):
+def _subtree_ends(els: tuple[Element, ...], lo: int, hi: int) -> list[int]:
+    """For each element of ``els[lo:hi]`` (whole subtrees), one past the index of its last
+    descendant (depth-first order)."""
+    end = list(range(1, len(els) + 1))
+    for i in range(hi - 1, lo - 1, -1):
         p = els[i].parent
         if p is not None and end[i] > end[p]:
             end[p] = end[i]

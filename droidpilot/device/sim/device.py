@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import assert_never
 
 from droidpilot.config import DeviceConfig
+from droidpilot.device._construct import slot_maker
 from droidpilot.device.base import ActionResult, resolve_point, scroll_vector
 from droidpilot.device.screen import ViewBuilder, parse_hierarchy
 from droidpilot.device.sim.dump import dump_u2, dump_xml, screen_of
@@ -35,6 +36,12 @@ from droidpilot.types import (
 __all__ = ["SimDevice"]
 
 logger = logging.getLogger(__name__)
+
+# an Observation checks nothing on construction: this builds one without keyword binding
+_observation = slot_maker(
+    Observation,
+    ("screen", "view", "app", "activity", "keyboard", "ts", "hierarchy_xml", "screenshot"),
+)
 
 
 class SimDevice:
@@ -98,15 +105,15 @@ class SimDevice:
         keyboard = phone.keyboard_shown()
         view = self.builder.build(screen, activity=activity, keyboard=keyboard)
         self._view = view
-        obs = Observation(
-            screen=screen,
-            view=view,
-            app=phone.current_package(),
-            activity=activity,
-            keyboard=keyboard,
-            ts=phone.clock.now().timestamp(),
-            hierarchy_xml=xml,
-            screenshot=self._lazy_png(windows),
+        obs = _observation(
+            screen,
+            view,
+            phone.current_package(),
+            activity,
+            keyboard,
+            phone.clock.now().timestamp(),
+            xml,
+            self._lazy_png(windows),
         )
         phone.observed()
         return obs

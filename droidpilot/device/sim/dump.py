@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from droidpilot.device._construct import slot_maker
 from droidpilot.device.screen import _bounds, _element, _window_kind, infer_editable
 from droidpilot.device.sim.window import Window
 from droidpilot.types import Element, Screen, WindowInfo
@@ -116,6 +117,10 @@ def dump_u2(windows: Sequence[Window]) -> str:
     return "".join(out)
 
 
+# Screen and WindowInfo check nothing on construction: these build them without keywords
+_screen = slot_maker(Screen, ("elements", "windows", "width", "height", "rotation"))
+_window_info = slot_maker(WindowInfo, ("index", "package", "bounds", "kind"))
+
 _CACHE: dict[tuple[object, ...], Element] = {}
 _CACHE_MAX = 200_000
 
@@ -148,9 +153,7 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
         pkg = win.package
         root = win.nodes[0]
         rb = _bounds(root.x1, root.y1, root.x2, root.y2)
-        info = WindowInfo(
-            index=w_index, package=pkg, bounds=rb, kind=_window_kind(pkg, rb, width, height)
-        )
+        info = _window_info(w_index, pkg, rb, _window_kind(pkg, rb, width, height))
         infos.append(info)
         for i, n in enumerate(win.nodes):
             v = n.view
@@ -227,4 +230,4 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
             cache[key] = el
             append(el)
         win.screen_cache = (where, (info, elements[base:]))
-    return Screen(elements=tuple(elements), windows=tuple(infos), width=width, height=height)
+    return _screen(tuple(elements), tuple(infos), width, height, 0)

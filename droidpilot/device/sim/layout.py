@@ -54,6 +54,8 @@ def text_width(value: str, size_px: float) -> int:
 
 #: text_width of words that are not plain ASCII (counting wide characters is the slow part)
 _WIDTHS: dict[tuple[str, float], int] = {}
+#: a leaf's size by what it is drawn from and the room it gets (see Layout.measure)
+_LEAVES: dict[tuple[object, ...], tuple[int, int]] = {}
 #: class name -> whether a leaf of that class is a fixed box (an image, icon or spinner)
 _BOX_CLASSES: dict[str, bool] = {}
 
@@ -149,7 +151,14 @@ class Layout:
         self.resolve(v)
         kind = v.kind
         if kind == "leaf":
-            w, h = self._measure_leaf(v, aw, ah)
+            # everything _measure_leaf reads (frames repeat their leaves: labels, buttons...)
+            key = (v.text, v.size, v.pad, v.role, v.cls, v.w, v.h, v.lines, self.scale, aw, ah)
+            wh = _LEAVES.get(key)
+            if wh is None:
+                if len(_LEAVES) > 50_000:
+                    _LEAVES.clear()
+                wh = _LEAVES[key] = self._measure_leaf(v, aw, ah)
+            w, h = wh
         elif kind == "col":
             w, h = self._measure_col(v, aw, ah)
         elif kind == "row":
@@ -400,6 +409,8 @@ class Layout:
         s = self.scale
         pad = round(v.pad * s) if v.pad else 0
         grav = v.gravity
+        # a child with nothing under it is placed here, without the call: place() would only
+        # move its box (most children are leaves)
         if kind == "col":
             content = 0
             for c in v.children:
@@ -413,12 +424,16 @@ class Layout:
             centred = grav == "center" or "center_horizontal" in grav
             for c in v.children:
                 m = round(c.margin * s) if c.margin else 0
-                cw = c.box[2] - c.box[0]
+                b = c.box
                 cx = x + pad + m
                 if centred:
-                    cx = x + (w - cw) // 2
-                self.place(c, cx, cy + m)
-                cy += c.box[3] - c.box[1] + 2 * m
+                    cx = x + (w - (b[2] - b[0])) // 2
+                if c.kind == "leaf" or not (c.children or c.kind == "lazy"):
+                    c.box = (cx, cy + m, cx + b[2], cy + m + b[3])
+                    cy += b[3] + 2 * m
+                else:
+                    self.place(c, cx, cy + m)
+                    cy += c.box[3] - c.box[1] + 2 * m
         elif kind == "row":
             content = 0
             for c in v.children:
@@ -432,15 +447,20 @@ class Layout:
             middle = "center" in grav
             for c in v.children:
                 m = round(c.margin * s) if c.margin else 0
-                ch = c.box[3] - c.box[1]
+                b = c.box
                 cy = y + pad + m
                 if middle:
-                    cy = y + (h - ch) // 2
-                self.place(c, cx + m, cy)
-                cx += c.box[2] - c.box[0] + 2 * m
+                    cy = y + (h - (b[3] - b[1])) // 2
+                if c.kind == "leaf" or not (c.children or c.kind == "lazy"):
+                    c.box = (cx + m, cy, cx + m + b[2], cy + b[3])
+                    cx += b[2] + 2 * m
+                else:
+                    self.place(c, cx + m, cy)
+                    cx += c.box[2] - c.box[0] + 2 * m
         elif kind == "frame":
             for c in v.children:
-                cw, ch = c.box[2] - c.box[0], c.box[3] - c.box[1]
+                b = c.box
+                cw, ch = b[2] - b[0], b[3] - b[1]
                 g = c.gravity
                 cx = x + pad
                 cy = y + pad
@@ -452,7 +472,10 @@ class Layout:
                     cy = y + (h - ch) // 2
                 elif "bottom" in g:
                     cy = y + h - pad - ch
-                self.place(c, cx, cy)
+                if c.kind == "leaf" or not (c.children or c.kind == "lazy"):
+                    c.box = (cx, cy, cx + b[2], cy + b[3])
+                else:
+                    self.place(c, cx, cy)
         elif kind == "scroll":
             self._place_scroll(v, x, y, w, h)
         else:

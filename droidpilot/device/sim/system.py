@@ -53,9 +53,7 @@ _PERM_WORDS = {
 
 
 def _decor(content: View) -> View:
-    inner = View("FrameLayout", kind="frame", id="android:id/content", children=[content], h=MATCH)
-    lin = View("LinearLayout", kind="col", children=[inner], h=MATCH)
-    return View("FrameLayout", kind="frame", children=[lin], h=MATCH)
+    return frame(column(frame(content, id="android:id/content", h=MATCH), h=MATCH), h=MATCH)
 
 
 def _lay(

@@ -233,6 +233,13 @@ class View:
         return out
 
 
+# The builders below make most views of every frame as ``v = _new(View); _init(v, ...)``: the
+# same View as ``View(...)``, without the class call, which (Python 3.11) first packs the
+# keywords into a dict.
+_new = object.__new__
+_init = View.__init__
+
+
 # --------------------------------------------------------------------------- layouts
 
 
@@ -250,7 +257,9 @@ def column(
     desc: TextLike = "",
 ) -> View:
     """A vertical ``LinearLayout``; ``None`` children are skipped (``x if c else None``)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "LinearLayout",
         kind="col",
         id=id,
@@ -283,7 +292,9 @@ def row(
     desc: TextLike = "",
 ) -> View:
     """A horizontal ``LinearLayout``; give children ``weight`` to share the width."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "LinearLayout",
         kind="row",
         id=id,
@@ -313,7 +324,9 @@ def frame(
     cls: str = "FrameLayout",
 ) -> View:
     """A ``FrameLayout``: children drawn on top of each other, placed by their ``gravity``."""
-    return View(
+    v = _new(View)
+    _init(
+        v,
         cls,
         kind="frame",
         id=id,
@@ -324,6 +337,7 @@ def frame(
         weight=weight,
         bg=bg,
     )
+    return v
 
 
 def card(
@@ -336,7 +350,9 @@ def card(
     horizontal: bool = False,
 ) -> View:
     """A clickable row or column item (a list entry, a tile): one tap target with words inside."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "LinearLayout",
         kind="row" if horizontal else "col",
         id=id,
@@ -354,11 +370,15 @@ def card(
 
 def spacer(h: int = 8, *, w: int = MATCH, weight: float = 0.0) -> View:
     """Empty space (a plain ``android.view.View``)."""
-    return View("android.view.View", w=w, h=h, weight=weight, role="spacer")
+    v = _new(View)
+    _init(v, "android.view.View", w=w, h=h, weight=weight, role="spacer")
+    return v
 
 
 def divider() -> View:
-    return View("android.view.View", h=1, bg="#DDDDDD", role="divider")
+    v = _new(View)
+    _init(v, "android.view.View", h=1, bg="#DDDDDD", role="divider")
+    return v
 
 
 # --------------------------------------------------------------------------- widgets
@@ -381,7 +401,9 @@ def text(
     selected: bool = False,
 ) -> View:
     """A ``TextView``; ``lines`` caps the line count (0: as many as the words need)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "TextView",
         id=id,
         text=value,
@@ -415,7 +437,9 @@ def button(
     on_long_click: Handler | None = None,
 ) -> View:
     """A ``Button`` (clickable even without a handler, as a real disabled-looking button is)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "Button",
         id=id,
         text=label,
@@ -443,7 +467,9 @@ def icon_button(
     enabled: bool = True,
 ) -> View:
     """An ``ImageButton``: no text, only a content-desc (as real icon buttons)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "ImageButton",
         id=id,
         desc=desc,
@@ -468,7 +494,9 @@ def image(
     on_click: Handler | None = None,
 ) -> View:
     """An ``ImageView`` (drawn as a coloured block)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "ImageView",
         id=id,
         desc=desc,
@@ -501,7 +529,9 @@ def edit_text(
     with ``ctx.field(id)``. ``on_text_change(ctx, text)`` runs after each edit;
     ``on_submit(ctx, text)`` when the keyboard's action key (or ``enter``) is pressed.
     """
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "EditText",
         id=id,
         hint=hint,
@@ -530,7 +560,9 @@ def checkbox(
     enabled: bool = True,
 ) -> View:
     """A ``CheckBox``; the state comes from your model, ``on_checked(ctx, new)`` updates it."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "CheckBox",
         id=id,
         text=label,
@@ -553,7 +585,9 @@ def switch(
     enabled: bool = True,
 ) -> View:
     """A ``Switch`` with its label; ``on_checked(ctx, new)`` updates the model."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "Switch",
         id=id,
         text=label,
@@ -574,7 +608,9 @@ def radio(
     on_click: Handler | None,
 ) -> View:
     """A ``RadioButton`` (one of a group; your handler sets the choice in the model)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "RadioButton",
         id=id,
         text=label,
@@ -598,8 +634,11 @@ def spinner(
 ) -> View:
     """A ``Spinner`` showing ``options[selected]``; a tap opens the choices as a popup."""
     label = options[selected] if 0 <= selected < len(options) else ""
-    inner = View("CheckedTextView", id="android:id/text1", text=label, role="spinner_text")
-    v = View(
+    inner = _new(View)
+    _init(inner, "CheckedTextView", id="android:id/text1", text=label, role="spinner_text")
+    v = _new(View)
+    _init(
+        v,
         "Spinner",
         id=id,
         children=[inner],
@@ -626,8 +665,17 @@ def date_picker(
 ) -> View:
     """A date field: shows ``value``; a tap opens a ``DatePicker`` dialog (month grid, OK)."""
     shown = value.isoformat()
-    v = View(
-        "TextView", id=id, text=shown, desc=label, clickable=True, w=w, weight=weight, role="date"
+    v = _new(View)
+    _init(
+        v,
+        "TextView",
+        id=id,
+        text=shown,
+        desc=label,
+        clickable=True,
+        w=w,
+        weight=weight,
+        role="date",
     )
     v.date = value
     v.on_date = on_date
@@ -636,7 +684,9 @@ def date_picker(
 
 def progress(*, id: str = "", desc: TextLike = "") -> View:
     """An indeterminate ``ProgressBar`` (a loading spinner)."""
-    return View("ProgressBar", id=id, desc=desc, w=48, h=48, gravity="center", role="progress")
+    v = _new(View)
+    _init(v, "ProgressBar", id=id, desc=desc, w=48, h=48, gravity="center", role="progress")
+    return v
 
 
 # --------------------------------------------------------------------------- containers
@@ -654,13 +704,17 @@ def scroll(
     It fills the height it is given (``h``/``weight``); the content inside is laid out at its
     natural height and moved by swipes and scroll actions.
     """
-    inner = View(
+    inner = _new(View)
+    _init(
+        inner,
         "LinearLayout",
         kind="row" if horizontal else "col",
         children=[c for c in children if c is not None],
         w=WRAP if horizontal else MATCH,
     )
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "HorizontalScrollView" if horizontal else "ScrollView",
         kind="scroll",
         id=id,
@@ -683,7 +737,9 @@ def list_view(
     horizontal: bool = False,
 ) -> View:
     """A ``RecyclerView`` of ready-made rows; only the rows on screen appear in the dump."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "androidx.recyclerview.widget.RecyclerView",
         kind="scroll",
         id=id,
@@ -711,7 +767,9 @@ def lazy_list(
 
     Use it for long generated lists (hundreds of restaurants): it keeps frames cheap.
     """
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "androidx.recyclerview.widget.RecyclerView",
         kind="lazy",
         id=id,
@@ -736,7 +794,9 @@ def toolbar(
     """The app bar: a "Navigate up" button (acts as back), the title, then action buttons."""
     kids: list[View] = []
     if back:
-        up = View(
+        up = _new(View)
+        _init(
+            up,
             "ImageButton",
             desc=Text("Navigate up", "转到上一层级"),
             w=48,
@@ -760,7 +820,9 @@ def toolbar(
         )
     )
     kids.extend(actions)
-    return View(
+    v = _new(View)
+    _init(
+        v,
         "android.view.ViewGroup",
         kind="row",
         id=id,
@@ -771,6 +833,7 @@ def toolbar(
         role="toolbar",
         gravity="center_vertical",
     )
+    return v
 
 
 def tabs(
@@ -782,7 +845,9 @@ def tabs(
     """A tab strip: each tab is clickable, the chosen one ``selected``."""
     kids: list[View] = []
     for i, label in enumerate(labels):
-        tab = View(
+        tab = _new(View)
+        _init(
+            tab,
             "androidx.appcompat.app.ActionBar$Tab",
             kind="col",
             desc=label,
@@ -796,7 +861,9 @@ def tabs(
         )
         tab.on_click = _select(on_select, i)
         kids.append(tab)
-    return View("LinearLayout", kind="row", id=id, children=kids, role="tabs")
+    v = _new(View)
+    _init(v, "LinearLayout", kind="row", id=id, children=kids, role="tabs")
+    return v
 
 
 def bottom_nav(
@@ -809,7 +876,9 @@ def bottom_nav(
     """A bottom navigation bar (items with content-desc and a label)."""
     kids: list[View] = []
     for i, label in enumerate(labels):
-        item = View(
+        item = _new(View)
+        _init(
+            item,
             "FrameLayout",
             kind="col",
             desc=label,
@@ -823,9 +892,11 @@ def bottom_nav(
         )
         item.on_click = _select(on_select, i)
         kids.append(item)
-    return View(
-        "LinearLayout", kind="row", id=id, children=kids, h=64, role="bottom_nav", bg="@surface"
+    v = _new(View)
+    _init(
+        v, "LinearLayout", kind="row", id=id, children=kids, h=64, role="bottom_nav", bg="@surface"
     )
+    return v
 
 
 def tr(value: TextLike, lang: str) -> str:
@@ -845,7 +916,9 @@ def _select(on_select: IndexHandler | None, i: int) -> Handler | None:
 
 def webview(id: str, *nodes: View | None, url: str = "") -> View:
     """A ``WebView`` with a thin accessibility tree (plain ``android.view.View`` nodes)."""
-    v = View(
+    v = _new(View)
+    _init(
+        v,
         "android.webkit.WebView",
         kind="col",
         id=id,
@@ -890,7 +963,9 @@ def dialog(
         ("android:id/button1", positive),
     ):
         if spec is not None:
-            b = View(
+            b = _new(View)
+            _init(
+                b,
                 "Button",
                 id=rid,
                 text=spec[0],
@@ -912,10 +987,19 @@ def dialog(
                 gravity="end",
             )
         )
-    panel = View(
-        "LinearLayout", kind="col", id="android:id/parentPanel", children=kids, pad=20, bg="@dialog"
+    panel = _new(View)
+    _init(
+        panel,
+        "LinearLayout",
+        kind="col",
+        id="android:id/parentPanel",
+        children=kids,
+        pad=20,
+        bg="@dialog",
     )
-    return View("FrameLayout", kind="frame", children=[panel], role="dialog")
+    v = _new(View)
+    _init(v, "FrameLayout", kind="frame", children=[panel], role="dialog")
+    return v
 
 
 def bottom_sheet(*children: View | None, title: TextLike = "") -> View:
@@ -923,7 +1007,16 @@ def bottom_sheet(*children: View | None, title: TextLike = "") -> View:
     kids = [c for c in children if c is not None]
     if title:
         kids.insert(0, View("TextView", text=title, size=18, bold=True))
-    panel = View(
-        "LinearLayout", kind="col", id="design_bottom_sheet", children=kids, pad=16, bg="@dialog"
+    panel = _new(View)
+    _init(
+        panel,
+        "LinearLayout",
+        kind="col",
+        id="design_bottom_sheet",
+        children=kids,
+        pad=16,
+        bg="@dialog",
     )
-    return View("FrameLayout", kind="frame", children=[panel], role="sheet")
+    v = _new(View)
+    _init(v, "FrameLayout", kind="frame", children=[panel], role="sheet")
+    return v

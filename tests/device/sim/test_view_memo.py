@@ -1,16 +1,20 @@
 """The ViewBuilder's memo of recent layouts (and the id-free part of each line it keeps on a
 candidate) gives exactly what a builder that works every screen out afresh gives: over a
 random walk (screens coming back under new ids, words, flags and bounds changing) and over a
-screen that comes back after another one with its words or flags changed."""
+screen that comes back after another one with its words or flags changed. A layout put
+together from its windows' parts (kept per window) is the layout of the whole screen."""
 
 from __future__ import annotations
 
 import contextlib
 import random
+from dataclasses import replace
 
-from droidpilot.device.sim import SimDevice, SimPhone
+import pytest
+
+from droidpilot.device.sim import FaultConfig, SimDevice, SimPhone
 from droidpilot.device.sim.walk import random_action
-from droidpilot.device.view import ViewBuilder
+from droidpilot.device.view import ViewBuilder, _Layout, _layout
 from droidpilot.errors import ActionFailed
 from droidpilot.types import Bounds, Element, Screen, ScreenView, WindowInfo
 
@@ -22,6 +26,7 @@ class _Forgetful(ViewBuilder):
         self, screen: Screen, *, activity: str = "", keyboard: bool | None = None
     ) -> ScreenView:
         self._memo.clear()
+        self._parts.clear()
         self._last = None
         return super().build(screen, activity=activity, keyboard=keyboard)
 
@@ -87,3 +92,107 @@ def test_a_screen_seen_again_gets_new_ids_and_current_lines() -> None:
     builder, fresh = ViewBuilder(), _Forgetful()
     for screen in (a, b, a, b, a_changed, a, a_flags, a, a):
         _same(builder.build(screen), fresh.build(screen))
+
+
+def _cands(layout: _Layout) -> list[tuple[object, ...]]:
+    fields = ("index", "box", "window_rank", "tappable", "own", "folded", "sig", "loose")
+    return [(*(getattr(c, f) for f in fields), c.tap, c.web_thin) for c in layout.cands]
+
+
+def _same_layout(a: _Layout, b: _Layout) -> None:
+    assert _cands(a) == _cands(b)
+    assert (a.package, a.dialog, a.ime, a.thin_webs) == (b.package, b.dialog, b.ime, b.thin_webs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_layouts_from_window_parts_match_whole_screens(seed: int) -> None:
+    # faults bring dialogs, prompts and spinners over the apps; typing brings the keyboard
+    faults = FaultConfig.from_pairs([("all", 0.08)]) if seed % 2 else None
+    dev = SimDevice(SimPhone(seed=seed, faults=faults, lang="zh" if seed == 2 else "en"))
+    builder = ViewBuilder()
+    rng = random.Random(seed)
+    apps = [p for p, a in dev.phone.apps.items() if not a.system]
+    for _ in range(500):
+        obs = dev.observe()
+        _same_layout(builder._fresh_layout(obs.screen), _layout(obs.screen, 160, 6))
+        with contextlib.suppress(ActionFailed):
+            dev.perform(random_action(rng, obs, apps))
+    assert builder._parts  # the windows' parts were kept, and used
+
+
+def _window_screen(order: tuple[int, ...], web: bool = False) -> Screen:
+    """Two windows: an app page (a tappable card with a button inside, the card's centre on
+    the button) and a dialog over it, their elements in ``order`` (app first or dialog
+    first)."""
+    runs: dict[int, list[tuple[int | None, str, str, bool, Bounds]]] = {
+        0: [
+            (None, "android.widget.FrameLayout", "", False, Bounds(x1=0, y1=0, x2=1080, y2=2400)),
+            (0, "android.widget.LinearLayout", "Card", True, Bounds(x1=0, y1=100, x2=1080, y2=300)),
+            (1, "android.widget.Button", "Buy", True, Bounds(x1=400, y1=150, x2=700, y2=250)),
+        ],
+        1: [
+            (
+                None,
+                "android.widget.FrameLayout",
+                "",
+                False,
+                Bounds(x1=60, y1=800, x2=1020, y2=1600),
+            ),
+            (0, "android.widget.Button", "OK", True, Bounds(x1=100, y1=1400, x2=500, y2=1500)),
+        ],
+    }
+    if web:
+        runs[0].append(
+            (0, "android.webkit.WebView", "", False, Bounds(x1=0, y1=400, x2=1080, y2=2000))
+        )
+    els: list[Element] = []
+    for w in order:
+        base = len(els)
+        for parent, cls, words, tap, b in runs[w]:
+            els.append(
+                Element(
+                    index=len(els),
+                    parent=None if parent is None else base + parent,
+                    depth=0 if parent is None else 1,
+                    window=w,
+                    text=words,
+                    class_name=cls,
+                    package="com.example",
+                    bounds=b,
+                    clickable=tap,
+                    enabled=True,
+                    visible=True,
+                )
+            )
+    windows = (
+        WindowInfo(index=0, package="com.example", bounds=runs[0][0][4], kind="app"),
+        WindowInfo(index=1, package="com.example", bounds=runs[1][0][4], kind="dialog"),
+    )
+    return Screen(elements=tuple(els), windows=windows, width=1080, height=2400)
+
+
+@pytest.mark.parametrize(
+    "screen",
+    [
+        _window_screen((0, 1)),
+        _window_screen((1, 0)),  # the dialog's elements first: a tap point may look past it
+        _window_screen((0, 1), web=True),  # a web page: thin or not by every window's pages
+    ],
+)
+def test_window_parts_and_their_fallbacks_match_the_whole_screen(screen: Screen) -> None:
+    builder, fresh = ViewBuilder(), _Forgetful()
+    for _ in range(2):  # the second time from the kept parts
+        builder._memo.clear()
+        _same_layout(builder._fresh_layout(screen), _layout(screen, 160, 6))
+        _same(builder.build(screen), fresh.build(screen))
+
+
+def test_a_window_part_is_kept_per_place() -> None:
+    # the same elements under a window of another kind (one that hides part of them) are
+    # worked out again, and the first screen's parts still hold when it comes back
+    a = _window_screen((0, 1))
+    covered = replace(a, windows=(a.windows[0], replace(a.windows[1], kind="system")))
+    builder = ViewBuilder()
+    for screen in (a, covered, a):
+        builder._memo.clear()
+        _same_layout(builder._fresh_layout(screen), _layout(screen, 160, 6))

@@ -80,7 +80,16 @@ class Memo(Static):
 
 
 def _fold(value: str) -> str:
-    return "".join(value.split()).casefold()
+    # searches fold the same names every frame: each is folded once
+    hit = _FOLDED.get(value)
+    if hit is None:
+        if len(_FOLDED) > 50_000:
+            _FOLDED.clear()
+        hit = _FOLDED[value] = "".join(value.split()).casefold()
+    return hit
+
+
+_FOLDED: dict[str, str] = {}
 
 
 def sub_rng(seed: int, *key: object) -> random.Random:
