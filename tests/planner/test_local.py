@@ -79,13 +79,34 @@ def test_onnx_reuses_the_common_prompt_prefix_with_the_same_output(hf, ort) -> N
     screens = ['[1] input "Search" (type)', '[3] button "Add" (tap)', '[9] "Milk tea ¥12" (tap)']
     texts = [head + "".join(steps[:k]) + "Current screen:\n" + screens[k] for k in range(3)]
     texts += [texts[-1], texts[0]]  # the same prompt again, then a shorter one
-    before = ort.reused_tokens
-    for text in texts:
+    fresh = [hf.complete_batch([request(t, constrain=True)] * 2)[0] for t in texts]  # no cache
+    before = (ort.reused_tokens, hf.reused_tokens)
+    for text, want in zip(texts, fresh, strict=True):
         a = hf.complete(request(text, constrain=True))
         b = ort.complete(request(text, constrain=True))
-        assert a.completion_token_ids == b.completion_token_ids, text
-        assert a.completion_logprobs == pytest.approx(b.completion_logprobs, abs=1e-3)
-    assert ort.reused_tokens - before > 4 * 20  # each prompt after the first began alike
+        for got in (a, b):
+            assert got.completion_token_ids == want.completion_token_ids, text
+            assert got.completion_logprobs == pytest.approx(want.completion_logprobs, abs=1e-3)
+    # each prompt after the first began alike
+    assert ort.reused_tokens - before[0] > 4 * 20
+    assert hf.reused_tokens - before[1] > 4 * 20
+
+
+def test_transformers_cache_is_dropped_when_the_weights_change(tiny_model: Path) -> None:
+    import torch
+
+    from droidpilot.planner.backends.hf import TransformersBackend
+
+    hf = TransformersBackend(tiny_model)  # its own copy: the weights change below
+    text = PROMPTS[1]
+    hf.complete(request(text))
+    with torch.no_grad():  # what an optimizer step does between GRPO rollouts
+        hf.model.lm_head.weight.mul_(-1.0)
+    reused = hf.reused_tokens
+    got = hf.complete(request(text))
+    assert hf.reused_tokens == reused  # the stale cache was not used
+    want = hf.complete_batch([request(text)] * 2)[0]
+    assert got.completion_token_ids == want.completion_token_ids
 
 
 def test_onnx_shared_cache_is_dropped_after_a_failed_request(ort, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,11 @@ is greedy; R1-Distill defaults 0.6 / 0.95 otherwise). A thinking cap forces ``</
 ``constrain`` the answer is held to the action grammar (:mod:`droidpilot.planner.constrain`).
 Token ids and per-token logprobs (the model's own distribution, temperature 1) are returned;
 ``complete_batch`` generates for several episodes at once (left padding).
+
+A single request reuses the KV cache of the previous one up to their common start (a planner's
+consecutive prompts share the system prompt, the goal and earlier history), so only the rest is
+prefilled. The cache is dropped when the weights change (a training update between rollouts):
+it carries the parameters' in-place version counters.
 """
 
 from __future__ import annotations
@@ -26,6 +31,21 @@ from droidpilot.types import Completion
 __all__ = ["LocalSettings", "TransformersBackend"]
 
 logger = logging.getLogger(__name__)
+
+#: A common prefix shorter than this is not worth keeping the old cache for.
+REUSE_MIN_PREFIX = 16
+
+
+def _cache_arg() -> str:
+    """What ``generate`` calls the KV cache, in and out (``cache`` from transformers 5)."""
+    try:
+        from transformers import __version__
+    except ImportError:
+        return "cache"
+    return "cache" if int(__version__.split(".")[0]) >= 5 else "past_key_values"
+
+
+_CACHE_ARG = _cache_arg()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +113,11 @@ class TransformersBackend:
         self.close_ids = tuple(self.tokenizer.encode("</think>\n", add_special_tokens=False))
         probe = self.render([{"role": "user", "content": "x"}])
         self.think_open = probe.rstrip().endswith("<think>")
+        # the last single request's KV cache, the tokens it holds and the weights' version
+        self._cache: tuple[Any, list[int], int] | None = None
+        #: prompt tokens taken from the cache / prefilled, over this backend's life
+        self.reused_tokens = 0
+        self.prefilled_tokens = 0
         logger.info("loaded %s on %s (%s)", self._name, device, dtype_name)
 
     @property
@@ -100,7 +125,30 @@ class TransformersBackend:
         return self._name
 
     def close(self) -> None:
+        self._cache = None
         self.model = None
+
+    def _weights_version(self) -> int:
+        """Changes whenever a parameter is modified in place (an optimizer step, a load)."""
+        return sum(p._version for p in self.model.parameters())
+
+    def _reusable(self, ids: list[int]) -> tuple[Any, int]:
+        """The previous request's cache cut to its common start with ``ids`` (at least one
+        token left to prefill), or ``(None, 0)``."""
+        cached, self._cache = self._cache, None  # generate extends it in place
+        if cached is None:
+            return None, 0
+        cache, old, version = cached
+        if version != self._weights_version():
+            return None, 0
+        keep, limit = 0, min(len(old), len(ids) - 1)
+        while keep < limit and old[keep] == ids[keep]:
+            keep += 1
+        if keep < REUSE_MIN_PREFIX or not getattr(cache, "is_croppable", False):
+            return None, 0
+        if len(old) > keep:
+            cache.crop(keep - len(old))  # a negative count: how many tokens to drop
+        return cache, keep
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
         """The prompt text the chat template makes (with the generation prompt)."""
@@ -188,8 +236,24 @@ class TransformersBackend:
             kwargs.update(temperature=None, top_p=None, top_k=None)
         if sampling.seed is not None:
             torch.manual_seed(sampling.seed)
+        single = len(requests) == 1
+        keep = 0
+        if single:
+            cache, keep = self._reusable(input_ids[0].tolist())
+            if cache is not None:
+                kwargs[_CACHE_ARG] = cache
+        self.reused_tokens += keep
+        self.prefilled_tokens += int(attention.sum()) - keep
         with torch.inference_mode():
             out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+        kept = getattr(out, _CACHE_ARG, None) if single else None
+        if kept is not None and hasattr(kept, "get_seq_length"):
+            held = kept.get_seq_length()
+            self._cache = (
+                kept,
+                out.sequences[0, :held].tolist(),
+                self._weights_version(),
+            )
         sequences = out.sequences[:, prompt_len:].tolist()
         logprob_rows: list[list[float]] | None = None
         if self.settings.logprobs and out.logits is not None:
