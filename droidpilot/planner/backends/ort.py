@@ -118,11 +118,13 @@ class OnnxBackend:
                 f"make one with `droidpilot model export-onnx {settings.model} DST`"
             )
         self._og: Any = og
-        config = og.Config(str(source.path))
-        threads = settings.threads or _usable_cores()
-        session = {"intra_op_num_threads": threads}
-        config.overlay(json.dumps({"model": {"decoder": {"session_options": session}}}))
-        self.model: Any = og.Model(config)
+        model_from: Any = str(source.path)
+        if hasattr(getattr(og, "Config", None), "overlay"):  # onnxruntime-genai >= 0.6
+            threads = settings.threads or _usable_cores()
+            session = {"intra_op_num_threads": threads}
+            model_from = og.Config(str(source.path))
+            model_from.overlay(json.dumps({"model": {"decoder": {"session_options": session}}}))
+        self.model: Any = og.Model(model_from)
         tok_file = source.path / "tokenizer.json"
         if not tok_file.is_file():
             raise ModelNotFound(f"{source.path} has no tokenizer.json")
@@ -188,6 +190,7 @@ class OnnxBackend:
     def complete(self, request: CompletionRequest) -> Completion:
         import numpy as np
 
+        og = self._og
         started = time.perf_counter()
         prompt = self.render([{"role": m.role, "content": m.content} for m in request.messages])
         prompt_ids = self._encode(prompt)
@@ -207,6 +210,7 @@ class OnnxBackend:
         greedy = s.temperature <= 0
         shared = (
             greedy
+            and hasattr(og.Generator, "rewind_to")  # onnxruntime-genai >= 0.7
             and len(prompt_ids) + s.max_tokens <= self.reuse_max_length
             and self._shared_lock.acquire(blocking=False)
         )
