@@ -490,23 +490,55 @@ def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Default: the package's default-model directory.")  # fmt: skip
 @click.option("--base", default="smollm2", show_default=True)
+@click.option(
+    "--rank",
+    type=click.IntRange(1),
+    default=None,
+    help="Store each changed matrix as rank-R factors of its change (exact for a merged LoRA "
+    "of rank R; else an approximation, its error in delta.json).",
+)
+@click.option(
+    "--max-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Refuse a delta over this size (default: 50 MB, what the repository may carry).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def model_ship(trained: str, out: str | None, base: str, as_json: bool) -> None:
+def model_ship(
+    trained: str, out: str | None, base: str, rank: int | None, max_mb: float | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Store TRAINED (a fine-tuned model directory) as its fp16 difference from BASE, with its
     tokenizer, settings and card: what the package ships as its default model."""
+    import json as json_
     from pathlib import Path
 
-    from droidpilot.planner.default import DEFAULT_DIR, DELTA_FILE, write_delta
+    from droidpilot.planner.default import (
+        DEFAULT_DIR,
+        DELTA_FILE,
+        DELTA_MANIFEST,
+        SHIP_LIMIT_MB,
+        write_delta,
+    )
 
     try:
-        dst = write_delta(Path(trained), Path(out) if out else DEFAULT_DIR, base=base)
+        dst = write_delta(
+            Path(trained),
+            Path(out) if out else DEFAULT_DIR,
+            base=base,
+            rank=rank,
+            max_mb=max_mb or SHIP_LIMIT_MB,
+        )
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
     size = (dst / DELTA_FILE).stat().st_size
+    low = json_.loads((dst / DELTA_MANIFEST).read_text(encoding="utf-8")).get("low_rank", {})
+    worst = max((v["relative_error"] for v in low.values()), default=0.0)
     if as_json:
-        emit_json({"dir": str(dst), "delta_bytes": size})
+        emit_json({"dir": str(dst), "delta_bytes": size, "low_rank": len(low), "max_error": worst})
     else:
-        click.echo(f"shipped {trained} as {dst} (delta {size / 1e6:.1f} MB)")
+        note = f"; {len(low)} matrices as rank-{rank} factors, error <= {worst:.2%}" if low else ""
+        click.echo(f"shipped {trained} as {dst} (delta {size / 1e6:.1f} MB{note})")
 
 
 # ---- end block: model ----

@@ -37,6 +37,8 @@ __all__ = [
     "DELTA_FILE",
     "DELTA_MANIFEST",
     "PLANNER_SETTINGS",
+    "SHIP_LIMIT_MB",
+    "apply_delta",
     "build_default",
     "default_model",
     "onnx_dir",
@@ -136,20 +138,41 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: What the repository may carry of a shipped model, all told (issue 9: <= 50 MB).
+SHIP_LIMIT_MB = 50.0
+#: Suffixes of a low-rank delta's two factors in the delta file: ``W = base + up @ down``.
+_UP, _DOWN = "@up", "@down"
+
+
 def write_delta(
-    trained: Path, out: Path, *, base: str = "smollm2", prefixes: Iterable[str] | None = None
+    trained: Path,
+    out: Path,
+    *,
+    base: str = "smollm2",
+    prefixes: Iterable[str] | None = None,
+    rank: int | None = None,
+    max_mb: float | None = SHIP_LIMIT_MB,
 ) -> Path:
     """Ship a trained model as its difference from ``base``: the tensors whose names start
     with one of ``prefixes`` (default: every tensor that differs from the base), in fp16, plus
-    the side files (tokenizer, config, settings, card) and a manifest naming the base."""
+    the side files (tokenizer, config, settings, card) and a manifest naming the base.
+
+    With ``rank``, a changed matrix is stored as the rank-``rank`` factors of its change from
+    the base (``up @ down``, by SVD) wherever that is smaller: exact for a LoRA-trained model
+    of that rank (merged), an approximation otherwise; the manifest records each factored
+    tensor's relative error. A delta over ``max_mb`` megabytes is refused (the repository
+    carries the model), naming what would make it fit."""
     import numpy as np
     from safetensors.numpy import load_file, save_file
 
+    if rank is not None and rank < 1:
+        raise ValidationError(f"rank must be at least 1, got {rank}")
     base_dir = convert_gguf(resolve_model(base))
     ours = load_file(str(trained / _WEIGHTS))
     theirs = load_file(str(base_dir / _WEIGHTS))
     wanted = tuple(prefixes) if prefixes is not None else None
     delta: dict[str, Any] = {}
+    factored: dict[str, dict[str, float]] = {}
     for name, value in ours.items():
         if name not in theirs:
             raise ModelNotFound(f"{trained}: tensor {name} is not in the base {base}")
@@ -158,24 +181,70 @@ def write_delta(
             if wanted is not None
             else not np.array_equal(value, theirs[name])
         )
-        if keep:
+        if not keep:
+            continue
+        rows, cols = value.shape if value.ndim == 2 else (0, 0)
+        if rank is not None and value.ndim == 2 and rank * (rows + cols) < rows * cols:
+            change = value.astype(np.float32) - theirs[name].astype(np.float32)
+            u, sv, vt = np.linalg.svd(change, full_matrices=False)
+            up = (u[:, :rank] * sv[:rank]).astype(np.float16)
+            down = vt[:rank].astype(np.float16)
+            rest = change - up.astype(np.float32) @ down.astype(np.float32)
+            norm = float(np.linalg.norm(change))
+            error = float(np.linalg.norm(rest)) / norm if norm > 0 else 0.0
+            delta[name + _UP] = np.ascontiguousarray(up)
+            delta[name + _DOWN] = np.ascontiguousarray(down)
+            factored[name] = {"rank": rank, "relative_error": round(error, 6)}
+        else:
             delta[name] = np.ascontiguousarray(value.astype(np.float16))
     if not delta:
         raise ModelNotFound(f"{trained} does not differ from the base {base}: nothing to ship")
+    size_mb = sum(v.nbytes for v in delta.values()) / 1e6
+    if max_mb is not None and size_mb > max_mb:
+        raise ValidationError(
+            f"the delta of {trained} from {base} is {size_mb:.0f} MB as fp16, over the "
+            f"{max_mb:g} MB the package may carry. Train fewer layers (--train-layers K), or "
+            "with LoRA and ship with --rank R (about 0.6 MB per unit of rank for "
+            "SmolLM2-135M's 210 projections)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     save_file(delta, str(out / DELTA_FILE))
     for name in _SIDE_FILES:
         if (trained / name).is_file():
             shutil.copyfile(trained / name, out / name)
-    manifest = {
+    manifest: dict[str, Any] = {
         "base": base,
         "base_file": str(resolve_model(base).gguf_file or base_dir.name),
-        "tensors": sorted(delta),
+        "tensors": sorted(k for k in delta if not k.endswith((_UP, _DOWN))),
         "dtype": "float16",
         "parameters": int(sum(v.size for v in delta.values())),
     }
+    if factored:
+        manifest["low_rank"] = dict(sorted(factored.items()))
     (out / DELTA_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return out
+
+
+def apply_delta(weights: dict[str, Any], delta: dict[str, Any], where: Path) -> None:
+    """Put a shipped delta into the base ``weights`` (in place): whole tensors replace the
+    base's, low-rank factors are added to it."""
+    import numpy as np
+
+    for name, value in delta.items():
+        if name.endswith(_DOWN):
+            continue
+        if name.endswith(_UP):
+            target = name[: -len(_UP)]
+            down = delta.get(target + _DOWN)
+            w = weights.get(target)
+            if down is None or w is None or w.shape != (value.shape[0], down.shape[1]):
+                raise ModelNotFound(f"{where}: {target} does not fit the base model")
+            change = value.astype(np.float32) @ down.astype(np.float32)
+            weights[target] = (w.astype(np.float32) + change).astype(w.dtype)
+            continue
+        if name not in weights or weights[name].shape != value.shape:
+            raise ModelNotFound(f"{where}: {name} does not fit the base model")
+        weights[name] = value.astype(np.float32)
 
 
 def _build_key(root: Path) -> str:
@@ -203,7 +272,6 @@ def build_default(
     their changes from the base are about the size of that rounding (measured: the int4 build
     rambled where the fp32 one answers like the trained model, which it matches token for
     token through the transformers backend)."""
-    import numpy as np
     from safetensors.numpy import load_file, save_file
 
     root = shipped_default(root)
@@ -213,11 +281,7 @@ def build_default(
     if not (hf / _WEIGHTS).is_file():
         base_dir = convert_gguf(resolve_model(str(manifest.get("base", "smollm2"))))
         weights = load_file(str(base_dir / _WEIGHTS))
-        delta = load_file(str(root / DELTA_FILE))
-        for name, value in delta.items():
-            if name not in weights or weights[name].shape != value.shape:
-                raise ModelNotFound(f"{root / DELTA_FILE}: {name} does not fit the base model")
-            weights[name] = value.astype(np.float32)
+        apply_delta(weights, load_file(str(root / DELTA_FILE)), root / DELTA_FILE)
         tmp = target / f"hf.tmp{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from droidpilot.errors import ModelNotFound
+from droidpilot.errors import ModelNotFound, ValidationError
 from droidpilot.planner.default import (
     DELTA_FILE,
     DELTA_MANIFEST,
@@ -124,6 +124,63 @@ def test_build_refuses_a_delta_that_does_not_fit(
         build_default(ship, onnx=False, target=tmp_path / "built")
 
 
+@pytest.fixture(scope="module")
+def lora_trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model as a merged rank-2 LoRA leaves it: ``W + B @ A`` on every projection."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path_factory.mktemp("lora") / "model"
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model), dtype=torch.float32)
+    torch.manual_seed(2)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("proj.weight"):
+                rows, cols = param.shape
+                param.add_(0.1 * torch.randn(rows, 2) @ torch.randn(2, cols))
+    model.save_pretrained(str(out))
+    for f in tiny_model.iterdir():
+        if f.name.startswith(("tokenizer", "special_tokens", "chat_template")):
+            shutil.copyfile(f, out / f.name)
+    return out
+
+
+def test_low_rank_delta_is_exact_for_a_lora_model_and_honest_otherwise(
+    tiny_model: Path, lora_trained: Path, trained: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    full = write_delta(lora_trained, tmp_path / "full", base=str(tiny_model))
+    ship = write_delta(lora_trained, tmp_path / "ship", base=str(tiny_model), rank=2)
+    small = (ship / DELTA_FILE).stat().st_size
+    assert small < (full / DELTA_FILE).stat().st_size / 3
+    manifest = json.loads((ship / DELTA_MANIFEST).read_text())
+    low = manifest["low_rank"]
+    assert low and all(k.endswith("proj.weight") for k in low)
+    assert max(v["relative_error"] for v in low.values()) < 5e-3  # fp16 factors only
+    built = build_default(ship, onnx=False, target=tmp_path / "built")
+    got = _weights(built / "hf" / "model.safetensors")
+    want = _weights(lora_trained / "model.safetensors")
+    base = _weights(tiny_model / "model.safetensors")
+    for name in low:
+        assert np.allclose(got[name], want[name], atol=2e-3), name
+        assert not np.allclose(got[name], base[name], atol=1e-2), name
+    # a change of full rank cut to rank 2 is not exact, and the manifest says by how much
+    cut = write_delta(trained, tmp_path / "cut", base=str(tiny_model), rank=2)
+    errors = json.loads((cut / DELTA_MANIFEST).read_text())["low_rank"].values()
+    assert max(v["relative_error"] for v in errors) > 0.3
+
+
+def test_a_delta_over_the_size_limit_is_refused(
+    tiny_model: Path, trained: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError, match="--rank"):
+        write_delta(trained, tmp_path / "big", base=str(tiny_model), max_mb=0.001)
+    assert not (tmp_path / "big").exists()
+    with pytest.raises(ValidationError, match="rank must be"):
+        write_delta(trained, tmp_path / "r0", base=str(tiny_model), rank=0)
+
+
 def test_default_model_builds_once_and_both_backends_plan_with_its_settings(
     tiny_model: Path, trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,3 +275,19 @@ def test_build_parts_are_published_once(tmp_path: Path) -> None:
     (third / "genai_config.json").write_text("{}")
     _publish(third, half, "genai_config.json")
     assert (half / "genai_config.json").is_file()
+
+
+def test_model_ship_command(tiny_model: Path, lora_trained: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from droidpilot.cli import cli
+
+    runner = CliRunner()
+    args = ["model", "ship", str(lora_trained), "--base", str(tiny_model), "--json"]
+    res = runner.invoke(cli, [*args, "--out", str(tmp_path / "a"), "--rank", "2"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["low_rank"] > 0 and doc["max_error"] < 5e-3
+    res = runner.invoke(cli, [*args, "--out", str(tmp_path / "b"), "--max-mb", "0.001"])
+    assert res.exit_code != 0
+    assert "over the 0.001 MB" in res.output
