@@ -32,6 +32,7 @@ import os
 import platform
 import random
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -373,9 +374,11 @@ def target_logits(model: Any, ids: Any, mask: Any, where: Any) -> Any:
     The vocabulary projection is applied to those positions only: over a ~1000-token prompt
     with a 49k vocabulary, projecting every position costs more memory than the whole model.
     """
-    backbone = getattr(model, "model", None)
-    head = getattr(model, "lm_head", None)
-    if backbone is None or head is None:  # e.g. a LoRA wrapper: the plain way
+    # a LoRA (peft) wrapper: its base model holds the adapted layers in place
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    backbone = getattr(inner, "model", None)
+    head = getattr(inner, "lm_head", None)
+    if backbone is None or head is None:  # another architecture: the plain way
         logits = model(input_ids=ids, attention_mask=mask).logits
         return logits[:, :-1, :][where]
     hidden = backbone(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -386,7 +389,7 @@ def _maybe_lora(model: Any, cfg: SFTConfig) -> Any:
     if not cfg.lora:
         return model
     try:
-        from peft import LoraConfig, get_peft_model  # type: ignore[import-not-found]
+        from peft import LoraConfig, get_peft_model
     except ImportError as exc:
         raise BackendUnavailable("--lora needs `pip install peft` (or train in full)") from exc
     lora = LoraConfig(
@@ -404,7 +407,11 @@ def _maybe_lora(model: Any, cfg: SFTConfig) -> Any:
         ],
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, lora)
+    with warnings.catch_warnings():
+        # peft asks transformers 5 a question by its deprecated name; nothing for us to change
+        warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated",
+                                FutureWarning)  # fmt: skip
+        return get_peft_model(model, lora)
 
 
 def decoder_layers(model: Any) -> Any:

@@ -156,7 +156,8 @@ def test_low_rank_delta_is_exact_for_a_lora_model_and_honest_otherwise(
     assert small < (full / DELTA_FILE).stat().st_size / 3
     manifest = json.loads((ship / DELTA_MANIFEST).read_text())
     low = manifest["low_rank"]
-    assert low and all(k.endswith("proj.weight") for k in low)
+    assert low
+    assert all(k.endswith("proj.weight") for k in low)
     assert max(v["relative_error"] for v in low.values()) < 5e-3  # fp16 factors only
     built = build_default(ship, onnx=False, target=tmp_path / "built")
     got = _weights(built / "hf" / "model.safetensors")
@@ -287,7 +288,8 @@ def test_model_ship_command(tiny_model: Path, lora_trained: Path, tmp_path: Path
     res = runner.invoke(cli, [*args, "--out", str(tmp_path / "a"), "--rank", "2"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["low_rank"] > 0 and doc["max_error"] < 5e-3
+    assert doc["low_rank"] > 0
+    assert doc["max_error"] < 5e-3
     res = runner.invoke(cli, [*args, "--out", str(tmp_path / "b"), "--max-mb", "0.001"])
     assert res.exit_code != 0
     assert "over the 0.001 MB" in res.output

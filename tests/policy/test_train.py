@@ -201,6 +201,39 @@ def test_sft_of_the_top_layers_changes_only_those(
         SFTConfig(runs=(demos,), out=tmp_path / "x", train_layers=0)
 
 
+@pytest.mark.slow
+def test_lora_sft_saves_a_merged_model_that_ships_as_exact_low_rank_factors(
+    demos: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    """The GPU recipe: LoRA in every layer, merged on saving, shipped as rank-R factors."""
+    pytest.importorskip("peft")
+    from safetensors.numpy import load_file
+
+    from droidpilot.planner.default import DELTA_MANIFEST, build_default, write_delta
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    out = tmp_path / "lora"
+    report = train_sft(
+        SFTConfig(runs=(demos,), out=out, base=str(tiny_model), max_seq=4096, batch_size=2,
+                  grad_accum=1, epochs=1, lr=3e-2, warmup=0.0, seed=0, lora=True, lora_rank=2)
+    )  # fmt: skip
+    assert report.optimizer_steps == 2
+    after = load_file(str(out / "model.safetensors"))
+    before = load_file(str(tiny_model / "model.safetensors"))
+    assert after.keys() == before.keys()  # merged: the plain model's tensors, no adapter
+    changed = {k for k in after if not (after[k] == before[k]).all()}
+    assert changed
+    assert all(k.endswith("proj.weight") for k in changed), changed
+    ship = write_delta(out, tmp_path / "ship", base=str(tiny_model), rank=2)
+    low = json.loads((ship / DELTA_MANIFEST).read_text())["low_rank"]
+    assert set(low) == changed
+    assert max(v["relative_error"] for v in low.values()) < 5e-3
+    built = load_file(str(build_default(ship, onnx=False, target=tmp_path / "b") / "hf" /
+                          "model.safetensors"))  # fmt: skip
+    for k in changed:
+        assert abs(built[k] - after[k]).max() < 1e-3, k
+
+
 def test_sft_rejects_data_without_training_episodes(tmp_path: Path, tiny_model: Path) -> None:
     from droidpilot.errors import ConfigError
     from droidpilot.policy.train import SFTConfig, train_sft
