@@ -133,9 +133,23 @@ def _norm(text: str, limit: int) -> str:
     return out
 
 
+#: _own_label's words by what they are made from (the same words come back screen after screen)
+_LABELS: dict[tuple[str, str, str | None, int], str] = {}
+
+
 def _own_label(e: Element, limit: int) -> str:
     if not e.text and not e.content_desc and not (e.editable and e.hint):
         return ""
+    key = (e.text, e.content_desc, e.hint if e.editable else None, limit)
+    label = _LABELS.get(key)
+    if label is None:
+        if len(_LABELS) > 20_000:
+            _LABELS.clear()
+        label = _LABELS[key] = _label(e, limit)
+    return label
+
+
+def _label(e: Element, limit: int) -> str:
     text = _norm(e.text, limit)
     desc = _norm(e.content_desc, limit)
     if e.editable and not text:
@@ -583,7 +597,11 @@ def _tail(cand: _Cand, e: Element) -> tuple[str, Bounds, str, bool]:
     x1, y1, x2, y2 = cand.box
     tap = cand.tap
     inside = x1 <= tap[0] < x2 and y1 <= tap[1] < y2
-    return text, _bounds(x1, y1, x2, y2), _line_rest(text, cand.tappable, e), inside
+    b = e.bounds
+    # an element seldom is clipped: then its own (equal, frozen) Bounds will do
+    if not (b.x1 == x1 and b.y1 == y1 and b.x2 == x2 and b.y2 == y2):
+        b = _bounds(x1, y1, x2, y2)
+    return text, b, _line_rest(text, cand.tappable, e), inside
 
 
 def render_screen(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from droidpilot.device._construct import slot_maker
-from droidpilot.device.screen import _bounds, _element, _window_kind, infer_editable
+from droidpilot.device.screen import WindowKind, _bounds, _element, _window_kind, infer_editable
 from droidpilot.device.sim.window import Window
 from droidpilot.types import Element, Screen, WindowInfo
 
@@ -123,6 +123,8 @@ _window_info = slot_maker(WindowInfo, ("index", "package", "bounds", "kind"))
 
 _CACHE: dict[tuple[object, ...], Element] = {}
 _CACHE_MAX = 200_000
+#: a window's kind by its package, bounds and the screen's size
+_KINDS: dict[tuple[str, int, int, int, int, int, int], WindowKind] = {}
 
 
 def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
@@ -153,7 +155,14 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
         pkg = win.package
         root = win.nodes[0]
         rb = _bounds(root.x1, root.y1, root.x2, root.y2)
-        info = _window_info(w_index, pkg, rb, _window_kind(pkg, rb, width, height))
+        # _window_kind reads Bounds' properties (Python calls): worked out once per place
+        where_kind = (pkg, root.x1, root.y1, root.x2, root.y2, width, height)
+        kind = _KINDS.get(where_kind)
+        if kind is None:
+            if len(_KINDS) > 4096:
+                _KINDS.clear()
+            kind = _KINDS[where_kind] = _window_kind(pkg, rb, width, height)
+        info = _window_info(w_index, pkg, rb, kind)
         infos.append(info)
         for i, n in enumerate(win.nodes):
             v = n.view

@@ -54,8 +54,11 @@ def text_width(value: str, size_px: float) -> int:
 
 #: text_width of words that are not plain ASCII (counting wide characters is the slow part)
 _WIDTHS: dict[tuple[str, float], int] = {}
-#: a leaf's size by what it is drawn from and the room it gets (see Layout.measure)
-_LEAVES: dict[tuple[object, ...], tuple[int, int]] = {}
+#: a leaf's measured box by what it is drawn from and the room it gets (see Layout.measure)
+_LEAVES: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
+#: package -> id -> resource id: one string object per id, whose hash is worked out once (it
+#: goes into screen_of's element keys every frame)
+_RIDS: dict[str, dict[str, str]] = {}
 #: class name -> whether a leaf of that class is a fixed box (an image, icon or spinner)
 _BOX_CLASSES: dict[str, bool] = {}
 
@@ -118,8 +121,17 @@ class Layout:
     # ------------------------------------------------------------------ resolve
     def resolve(self, v: View) -> None:
         lang = self.lang
-        if v.id:
-            v.rid = v.id if ":" in v.id else f"{self.package}:id/{v.id}"
+        vid = v.id
+        if vid:
+            rids = _RIDS.get(self.package)
+            if rids is None:
+                rids = _RIDS[self.package] = {}
+            rid = rids.get(vid)
+            if rid is None:
+                if len(rids) > 10_000:
+                    rids.clear()
+                rid = rids[vid] = vid if ":" in vid else f"{self.package}:id/{vid}"
+            v.rid = rid
         if not isinstance(v.text, str):
             v.text = v.text.get(lang)
         if not isinstance(v.desc, str):
@@ -151,15 +163,19 @@ class Layout:
         self.resolve(v)
         kind = v.kind
         if kind == "leaf":
-            # everything _measure_leaf reads (frames repeat their leaves: labels, buttons...)
+            # everything _measure_leaf reads (frames repeat their leaves: labels, buttons...);
+            # the memo holds the box itself, which leaves of the same size share (boxes are
+            # replaced, never changed)
             key = (v.text, v.size, v.pad, v.role, v.cls, v.w, v.h, v.lines, self.scale, aw, ah)
-            wh = _LEAVES.get(key)
-            if wh is None:
+            box = _LEAVES.get(key)
+            if box is None:
                 if len(_LEAVES) > 50_000:
                     _LEAVES.clear()
-                wh = _LEAVES[key] = self._measure_leaf(v, aw, ah)
-            w, h = wh
-        elif kind == "col":
+                w, h = self._measure_leaf(v, aw, ah)
+                box = _LEAVES[key] = (0, 0, w, h)
+            v.box = box
+            return box[2], box[3]
+        if kind == "col":
             w, h = self._measure_col(v, aw, ah)
         elif kind == "row":
             w, h = self._measure_row(v, aw, ah)

@@ -450,7 +450,8 @@ def _date_dialog(phone: SimPhone, page: Page[Any], ov: Overlay) -> View | None:
     month = int(str(ov.args.get("month", sel.month)))
     on_date = field_view.on_date
     lang = phone.lang
-    month_name = f"{calendar.month_name[month]} {year}" if lang == "en" else f"{year}年{month}月"
+    name = calendar.month_name[month]  # (a strftime call each time it is read)
+    month_name = f"{name} {year}" if lang == "en" else f"{year}年{month}月"
 
     def shift(delta: int) -> Any:
         def go(c: Ctx[Any]) -> None:
@@ -481,11 +482,7 @@ def _date_dialog(phone: SimPhone, page: Page[Any], ov: Overlay) -> View | None:
     cells: list[View | None] = [None] * ((first_wd + 1) % 7)
     for day in range(1, ndays + 1):
         d = dt.date(year, month, day)
-        desc = (
-            f"{day:02d} {calendar.month_name[month]} {year}"
-            if lang == "en"
-            else f"{year}年{month}月{day}日"
-        )
+        desc = f"{day:02d} {name} {year}" if lang == "en" else f"{year}年{month}月{day}日"
         cell = View(
             "android.view.View",
             text=str(day),

@@ -82,6 +82,9 @@ IndexHandler: TypeAlias = "Callable[[Ctx[Any], int], None]"
 DateHandler: TypeAlias = "Callable[[Ctx[Any], dt.date], None]"
 
 W = "android.widget."
+#: short class name -> full name: one string object per class, whose hash is worked out once
+#: (views' classes go into dict keys every frame: leaf sizes, screen_of's elements)
+_FULL: dict[str, str] = {}
 
 
 class View:
@@ -174,7 +177,10 @@ class View:
         lines: int = 0,
         role: str = "",
     ) -> None:
-        self.cls = cls if "." in cls else W + cls
+        full = _FULL.get(cls)
+        if full is None:
+            full = _FULL[cls] = cls if "." in cls else W + cls
+        self.cls = full
         self.kind = kind
         self.id = id
         self.rid = ""

@@ -11,15 +11,16 @@ import pytest
 from droidpilot.device.sim import FaultConfig, SimDevice, SimPhone
 from droidpilot.device.sim import layout as layout_mod
 from droidpilot.device.sim.dump import dump_u2, dump_xml
+from droidpilot.device.sim.views import column, text
 from droidpilot.device.sim.walk import random_action
 from droidpilot.errors import ActionFailed
 from droidpilot.types import Action, Observation
 
 
-class _Forgetful(dict[tuple[object, ...], tuple[int, int]]):
+class _Forgetful(dict[tuple[object, ...], tuple[int, int, int, int]]):
     """A leaf memo that never remembers: every leaf is measured."""
 
-    def __setitem__(self, key: tuple[object, ...], value: tuple[int, int]) -> None:
+    def __setitem__(self, key: tuple[object, ...], value: tuple[int, int, int, int]) -> None:
         pass
 
 
@@ -58,3 +59,17 @@ def test_leaf_memo_matches_fresh_measuring(seed: int, monkeypatch: pytest.Monkey
         action = random_action(rng, a[0], apps)
     assert layout_mod._LEAVES is kept
     assert kept  # the first phone's leaves were remembered
+
+
+def test_leaves_sharing_a_remembered_box_are_placed_apart() -> None:
+    # equal leaves get the memo's very box when measured, and each its own when placed
+    lay = layout_mod.Layout(scale=2.0, lang="en", package="com.example")
+    a, b = text("Same words"), text("Same words")
+    root = column(a, b, text("Other"))
+    lay.run(root, 0, 0, 1080, 2400)
+    assert a.box[3] > 0
+    assert a.box == (0, 0, 1080, a.box[3])
+    assert b.box == (0, a.box[3], 1080, 2 * a.box[3])
+    lay.measure(a, 1080, 2400)
+    lay.measure(b, 1080, 2400)
+    assert a.box is b.box  # one tuple from the memo, never changed in place

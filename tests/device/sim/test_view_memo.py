@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pytest
 
+from droidpilot.device import view as view_mod
 from droidpilot.device.sim import FaultConfig, SimDevice, SimPhone
 from droidpilot.device.sim.walk import random_action
 from droidpilot.device.view import ViewBuilder, _Layout, _layout
@@ -196,3 +197,24 @@ def test_a_window_part_is_kept_per_place() -> None:
     for screen in (a, covered, a):
         builder._memo.clear()
         _same_layout(builder._fresh_layout(screen), _layout(screen, 160, 6))
+
+
+def test_own_labels_from_the_memo_are_worked_out_afresh() -> None:
+    # the words of elements that differ only in what the label does not read (or does: the
+    # hint of an editable field) come out as _label works them out each time
+    base = _el(1, 0, "", clickable=True, y=100)
+    variants = [
+        replace(base, text="Open", content_desc="Open the door"),
+        replace(base, text="Open", content_desc="Open the door", hint="ignored"),
+        replace(base, text="", hint="Search", editable=True),
+        replace(base, text="", hint="Find", editable=True),
+        replace(base, text="", hint="Search", editable=False),
+        replace(base, text="  two \n lines ", content_desc="x"),
+        replace(base, text="\ue001 icon"),
+        replace(base, text="long " * 60),
+    ]
+    view_mod._LABELS.clear()
+    for limit in (160, 12):
+        for e in variants * 2:  # the second time round from the memo
+            assert view_mod._own_label(e, limit) == view_mod._label(e, limit)
+    assert view_mod._LABELS
