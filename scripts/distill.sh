@@ -6,13 +6,19 @@
 #   See docs/model.md for the settings and the figures.
 #
 #   scripts/distill.sh [--device cpu|cuda] [--work DIR] [--out DIR] [--seeds N] [--langs en,zh]
-#                      [--epochs E] [--train-layers K] [--grpo-iterations K] [--max-seq L]
-#                      [--batch-size B] [--grad-accum A] [--lr LR] [--max-seconds S]
+#                      [--epochs E] [--train-layers K | --lora R] [--grpo-iterations K]
+#                      [--max-seq L] [--batch-size B] [--grad-accum A] [--lr LR]
+#                      [--max-seconds S]
 #
 # The defaults are the CPU run that made the shipped model (2 cores, ~75 min of training: the
 # top 4 of 30 layers, a 0.18-epoch pass over 3 seeds of every training template in English).
-# On a GPU: scripts/distill.sh --device cuda --train-layers 0 --seeds 4 --langs en,zh \
-#   --epochs 2 --lr 5e-5 --grpo-iterations 50
+# On a GPU: scripts/distill.sh --device cuda --lora 64 --seeds 4 --langs en,zh --epochs 2 \
+#   --lr 2e-4 --max-seq 2048
+# (LoRA in every layer, shipped as exact rank-64 factors: ~39 MB. A full fine-tune's delta is
+# ~270 MB, more than the package may carry, and `model ship` refuses it. GRPO updates every
+# weight of what it trains, so after a LoRA SFT give it --train-layers and expect the shipped
+# factors to approximate those layers: delta.json records the error.)
+# On the device machine some sessions are lent: scripts/gpu_distill.sh (its limits differ).
 # Every stage is resumable: collect skips finished episodes; a stage whose output exists is
 # skipped (delete it to redo it).
 set -euo pipefail
@@ -24,6 +30,7 @@ SEEDS=3            # training seeds per template and language
 LANGS=en
 EPOCHS=0.18
 TRAIN_LAYERS=4     # 0: every layer
+LORA=0             # R > 0: LoRA of rank R in every layer instead (shipped as rank-R factors)
 GRPO_ITERS=0       # 0: no RL stage (CPU default); e.g. 50 on a GPU
 WORKERS=1
 MAX_SEQ=1280
@@ -42,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --langs) LANGS=$2; shift 2 ;;
     --epochs) EPOCHS=$2; shift 2 ;;
     --train-layers) TRAIN_LAYERS=$2; shift 2 ;;
+    --lora) LORA=$2; TRAIN_LAYERS=0; shift 2 ;;
     --grpo-iterations) GRPO_ITERS=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
     --max-seq) MAX_SEQ=$2; shift 2 ;;
@@ -49,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --grad-accum) ACCUM=$2; shift 2 ;;
     --lr) LR=$2; shift 2 ;;
     --max-seconds) MAX_SECONDS=$2; shift 2 ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,27p "$0"; exit 0 ;;
     *) echo "distill.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -72,7 +80,9 @@ $DP train data "${DEMOS[@]}" --max-seq "$MAX_SEQ" --json | tee "$WORK/data.json"
 
 echo "== 2/5 SFT on $DEVICE" >&2
 LAYERS=()
+SHIP=()
 [[ "$TRAIN_LAYERS" -gt 0 ]] && LAYERS=(--train-layers "$TRAIN_LAYERS")
+if [[ "$LORA" -gt 0 ]]; then LAYERS=(--lora --lora-rank "$LORA"); SHIP=(--rank "$LORA"); fi
 if [[ ! -f "$WORK/sft/model.safetensors" ]]; then
   $DP train sft "${DEMOS[@]}" --base smollm2 --out "$WORK/sft" --device "$DEVICE" \
     --max-seq "$MAX_SEQ" --batch-size "$BATCH" --grad-accum "$ACCUM" --epochs "$EPOCHS" \
@@ -93,7 +103,7 @@ else
 fi
 
 echo "== 4/5 ship: the fp16 delta from the base into $OUT" >&2
-$DP model ship "$FINAL" --out "$OUT" --json | tee "$WORK/ship.json" >&2
+$DP model ship "$FINAL" --out "$OUT" "${SHIP[@]}" --json | tee "$WORK/ship.json" >&2
 
 echo "== 5/5 build: transformers + ONNX fp32 into the cache" >&2
 if [[ "$OUT" == droidpilot/planner/data/default_model ]]; then
