@@ -50,8 +50,9 @@ GuardMode = Literal["ask", "allow", "deny"]
 _TARGET_PATTERNS: dict[str, re.Pattern[str]] = {
     "transfer": re.compile(r"\btransfer\b|\bsend money\b|转账|汇款", re.I),
     "payment": re.compile(
+        # 已支付 / 已付款 ("paid") is an order's status, as "Paid" is in English: not a step
         r"\bpay\b|\bpay now\b|\bconfirm (and )?pay(ment)?\b|\bauthori[sz]e\b|"
-        r"支付|付款|确认付款|立即支付|确认支付",
+        r"(?<!已)支付|(?<!已)付款|确认付款|立即支付|确认支付",
         re.I,
     ),
     "order": re.compile(
@@ -84,7 +85,8 @@ _GOAL_INTENTS: dict[str, re.Pattern[str]] = {
         r"发|告诉|分享|回复|通知",
         re.I,
     ),
-    "delete": re.compile(r"\b(delete|remove|cancel|clear)\b|删除|取消|退订|清除", re.I),
+    # 退掉 / 退票: give a ticket back (cancel the booking)
+    "delete": re.compile(r"\b(delete|remove|cancel|clear)\b|删除|取消|退订|退掉|退票|清除", re.I),
     "transfer": re.compile(r"\btransfer\b|\bsend money\b|转账|汇款", re.I),
 }
 # a target category and the goal intent that covers it

@@ -54,6 +54,11 @@ def view(*items: tuple[int, str], header: str = "", password: tuple[int, ...] = 
         ("转账", "transfer"),
         ("Add to cart", ""),
         ("Orders", ""),
+        # an order row whose status is "paid" (Chinese 已支付) opens the order: no payment
+        ("G692 成都 → 杭州 | 3月19日 周三 16:40 | 已支付 · ¥828", ""),
+        ("G692 Chengdu → Hangzhou | Wed 19 Mar 16:40 | Paid · ¥828", ""),
+        ("已付款", ""),
+        ("去支付 ¥828", "payment"),
         ("Search", ""),
         ("Menu", ""),
     ],
@@ -85,6 +90,7 @@ def test_amounts_and_intents() -> None:
     assert goal_intents("Order kung pao chicken from Sichuan House") == {"payment"}
     assert goal_intents("给张三发消息说我到了") == {"send"}
     assert goal_intents("Cancel my last order") == {"payment", "delete"}
+    assert goal_intents("退掉我3月19日从成都到杭州的G692次火车票。") == {"delete"}
     assert goal_intents("What time does the train leave?") == frozenset()
 
 
