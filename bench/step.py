@@ -8,6 +8,9 @@ step's sequence. The bench checks both runs took the same actions and prints the
 of ``Planner.decide`` (prompt building, model, parsing) per step, the prompt tokens prefilled
 per step, and the ratio.
 
+Before that, the same ONNX model's prefill (600 tokens) and decode speed under onnxruntime's
+own thread choice and under the backend's (one intra-op thread per usable core), alternately.
+
     .venv/bin/python bench/step.py [--tasks FoodGoOrderDish,ContactsAskPhoneNumber]
                                    [--seed 2001] [--max-steps 6] [--rounds 2] [--threads N]
 """
@@ -15,6 +18,7 @@ per step, and the ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -69,6 +73,45 @@ def _episode(planner: Any, task_id: str, seed: int, max_steps: int, out: Path) -
     return timed
 
 
+def _threads(model: Path, threads: int, rounds: int = 3) -> None:
+    """Prefill and decode speed: onnxruntime's default session against ``threads`` threads."""
+    import numpy as np
+    import onnxruntime_genai as og
+    from tokenizers import Tokenizer
+
+    config = og.Config(str(model))
+    config.overlay(
+        json.dumps({"model": {"decoder": {"session_options": {"intra_op_num_threads": threads}}}})
+    )
+    models = {"onnxruntime's default": og.Model(str(model)), f"{threads} threads": og.Model(config)}
+    tok = Tokenizer.from_file(str(model / "tokenizer.json"))
+    ids = np.asarray(tok.encode("The quick brown fox jumps over the lazy dog. " * 60).ids[:600],
+                     dtype=np.int32)  # fmt: skip
+    prefill: dict[str, list[float]] = {k: [] for k in models}
+    decode: dict[str, list[float]] = {k: [] for k in models}
+    for _ in range(rounds):
+        for name, m in models.items():
+            params = og.GeneratorParams(m)
+            params.set_search_options(max_length=700, batch_size=1)
+            gen = og.Generator(m, params)
+            t = time.perf_counter()
+            gen.append_tokens(ids)
+            prefill[name].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            for _ in range(20):
+                gen.generate_next_token()
+            decode[name].append((time.perf_counter() - t) / 20)
+    for name in models:
+        print(
+            f"{name:22s}: prefill of 600 tokens {statistics.median(prefill[name]):5.2f} s, "
+            f"decode {statistics.median(decode[name]) * 1000:5.1f} ms/token"
+        )
+    a, b = models
+    up = statistics.median(prefill[a]) / statistics.median(prefill[b])
+    down = statistics.median(decode[a]) / statistics.median(decode[b])
+    print(f"threads set by the backend: prefill {up:.2f}x, decode {down:.2f}x faster")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--tasks", default="FoodGoOrderDish,ContactsAskPhoneNumber")
@@ -80,6 +123,7 @@ def main() -> None:
 
     model = default_model("onnx")
     backend = ort.OnnxBackend(LocalSettings(model=str(model), threads=args.threads))
+    _threads(model, backend.settings.threads or ort._usable_cores())
     planner = planner_for(backend)
     reuse_min = ort.REUSE_MIN_PREFIX
     ms: dict[str, list[float]] = {"fresh": [], "shared": []}
