@@ -39,9 +39,10 @@ __all__ = ["OnnxBackend", "export_onnx"]
 
 logger = logging.getLogger(__name__)
 
-#: The KV length of the shared generator (its buffer is allocated once: ~24 KiB per token for
-#: SmolLM2-135M); requests that could outgrow it get a generator of their own.
-REUSE_MAX_LENGTH = 4096
+#: The KV length of the shared generator. Its buffer is allocated once, 45 KiB per token for
+#: SmolLM2-135M in fp32 (30 layers x keys and values x 3 heads x 64), so ~135 MB; the longest
+#: planner prompts (Chinese, ~2,700 tokens) fit. Longer requests get a generator of their own.
+REUSE_MAX_LENGTH = 3072
 #: A common prefix shorter than this is not worth keeping the old cache for.
 REUSE_MIN_PREFIX = 16
 
