@@ -85,6 +85,13 @@ class ReplyShaper:
             cap = self.max_thinking_tokens
             if cap is not None and len(ids) >= cap and self.close_ids:
                 return self._force(scores, self._next_close(ids))
+            if self.constrain and self.eos_ids:
+                # held to the grammar, a reply goes on to its action: no end inside the thought
+                eos = [t for t in self.eos_ids if 0 <= t < scores.shape[-1]]
+                if eos and float(scores[eos].max()) > _NEG:
+                    out = scores.copy()
+                    out[eos] = _NEG
+                    return out
             return scores
         if not self.constrain:
             return scores
