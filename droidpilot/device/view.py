@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from droidpilot.device._construct import slot_maker
@@ -55,6 +56,8 @@ _WEB_MIN_SHARE = 0.15
 _MEMO = 64
 #: Windows' parts of layouts a builder keeps (see ``ViewBuilder._fresh_layout``).
 _PARTS = 256
+#: Candidates a builder keeps to share (see ``ViewBuilder._share``).
+_CANDS = 4096
 
 _BUTTONISH = ("Button", "CheckBox", "Switch")
 #: Where to look for a free spot to tap, as shares of the width and height, in order.
@@ -286,14 +289,16 @@ class ViewBuilder:
         self._next_id = 1
         self._prev: tuple[_Seen, ...] | None = None
         self._prev_body: tuple[str, ...] = ()
-        # Layouts of recent screens, by the identity of their elements (the key holds the
-        # elements, so their ids stay theirs), and the last build, to repeat it when the same
-        # layout comes again at once.
-        self._memo: dict[tuple[object, ...], tuple[tuple[Element, ...], _Layout]] = {}
-        # The candidates of recent windows, by the identity of their elements and what lies
-        # above them (see _fresh_layout); None for a window with a web page.
-        self._parts: dict[tuple[object, ...], tuple[tuple[Element, ...], tuple[_Cand, ...] | None]]
-        self._parts = {}
+        # Layouts of recent screens, by the identity of their elements or of their windows'
+        # parts (the key's owner is kept with it, so those ids stay theirs), and the last
+        # build, to repeat it when the same layout comes again at once.
+        self._memo: dict[tuple[object, ...], tuple[object, _Layout]] = {}
+        # The candidates of recent windows, by the identity of their elements (or part) and
+        # what lies above them (see _fresh_layout); None for a window with a web page.
+        self._parts: dict[tuple[object, ...], tuple[object, tuple[_Cand, ...] | None]] = {}
+        # Candidates of recent windows by all they hold and their element's identity (the
+        # element kept with them), to share with a window worked out anew (see _share).
+        self._cands: dict[tuple[object, ...], tuple[Element, _Cand]] = {}
         self._last: tuple[_Layout, str, bool | None, ScreenView] | None = None
 
     def reset(self) -> None:
@@ -306,10 +311,22 @@ class ViewBuilder:
     # ------------------------------------------------------------------ public
 
     def build(
-        self, screen: Screen, *, activity: str = "", keyboard: bool | None = None
+        self,
+        screen: Screen,
+        *,
+        activity: str = "",
+        keyboard: bool | None = None,
+        parts: Sequence[tuple[Element, ...]] | None = None,
     ) -> ScreenView:
-        """The view of ``screen``; ids follow on from the previous build of this builder."""
-        layout = self._layout_of(screen)
+        """The view of ``screen``; ids follow on from the previous build of this builder.
+
+        ``parts``, when given, are the screen's elements window by window (one tuple per
+        window of ``screen.windows``, in order, together ``screen.elements``), as a caller
+        that hands out the very same tuple again for a window that did not change gives them
+        (``SimDevice``): recent layouts are then found by the parts' identity, not by every
+        element's. The view is the same either way.
+        """
+        layout = self._layout_of(screen, parts)
         last = self._last
         if (
             last is not None
@@ -391,58 +408,95 @@ class ViewBuilder:
         self._last = (layout, activity, keyboard, view)
         return view
 
-    def _layout_of(self, screen: Screen) -> _Layout:
+    def _layout_of(
+        self, screen: Screen, parts: Sequence[tuple[Element, ...]] | None = None
+    ) -> _Layout:
         """:func:`_layout` of the screen, from the memo when its elements are the very ones of
-        a recent screen (same objects, as a simulated phone hands out) in the same windows.
+        a recent screen (same objects, as a simulated phone hands out) in the same windows,
+        or its windows' parts the very tuples of one.
 
-        The memo keeps those elements alive, so no other object can take their ids meanwhile.
+        The memo keeps those elements (parts) alive, so no other object can take their ids
+        meanwhile.
         """
         els = screen.elements
         wins: list[object] = [self.max_label, self.fold_limit, screen.width, screen.height]
         for w in screen.windows:
             b = w.bounds  # its fields, not the Bounds (whose hash is a Python call)
             wins += (w.package, w.kind, b.x1, b.y1, b.x2, b.y2)
-        key = (*wins, len(wins), *map(id, els))
+        owner: object
+        if parts is not None and len(parts) == len(screen.windows):
+            # -1 where the other form has the count (>= 4): the two never share a key
+            owner = parts = tuple(parts)
+            key = (*wins, -1, *map(id, parts))
+        else:
+            owner, parts = els, None
+            key = (*wins, len(wins), *map(id, els))
         memo = self._memo
         hit = memo.pop(key, None)  # (re)inserted below: the most recent last
         if hit is None:
-            hit = (els, self._fresh_layout(screen))
+            hit = (owner, self._fresh_layout(screen, parts))
             if len(memo) >= _MEMO:
                 del memo[next(iter(memo))]
         memo[key] = hit
         return hit[1]
 
-    def _fresh_layout(self, screen: Screen) -> _Layout:
+    def _fresh_layout(
+        self, screen: Screen, parts: tuple[tuple[Element, ...], ...] | None = None
+    ) -> _Layout:
         """:func:`_layout` of a screen not in the memo, put together from its windows' parts:
-        a window whose very elements were seen lately in the same place under the same
-        windows (the system bars, the keyboard, the app under a new dialog) gives its
+        a window whose very elements (or part) were seen lately in the same place under the
+        same windows (the system bars, the keyboard, the app under a new dialog) gives its
         candidates of then. The whole screen is worked out at once where its windows do not
         lie in separate runs, one has a web page, or a tap point could look past a window.
         """
         f = _frame(screen, self.max_label, self.fold_limit)
         els = f.els
-        spans = _spans(els, f.n_windows)
+        spans: list[tuple[int, int, int]] | None
+        if parts is None:
+            spans = _spans(els, f.n_windows)
+        else:
+            spans = []
+            lo = 0
+            for w, part in enumerate(parts):
+                if part:
+                    spans.append((w, lo, lo + len(part)))
+                    lo += len(part)
+            if lo != len(els):
+                spans = None
         if spans is None:
             return _layout(screen, self.max_label, self.fold_limit)
         memo = self._parts
         head = (self.max_label, self.fold_limit, screen.width, screen.height)
-        parts: list[tuple[int, int, tuple[_Cand, ...]]] = []  # (rank, first element, cands)
+        out_parts: list[tuple[int, int, tuple[_Cand, ...]]] = []  # (rank, first, cands)
         for w, lo, hi in spans:
             occ = f.occluders[w]
-            key = (*head, f.kinds[w], lo, len(occ), *occ, *map(id, els[lo:hi]))
+            owner: object
+            if parts is None:
+                owner = els[lo:hi]
+                key = (*head, f.kinds[w], lo, len(occ), *occ, *map(id, owner))
+            else:
+                owner = parts[w]
+                # -1 where the other form has the first element's id
+                key = (*head, f.kinds[w], lo, len(occ), *occ, -1, id(owner))
             hit = memo.pop(key, None)  # (re)inserted below: the most recent last
             if hit is None:
-                hit = (els[lo:hi], _window_cands(f, lo, hi))
+                # a part is checked as _spans checks a run (once: the key holds it)
+                ok = parts is None or _is_run(els, parts[w], w, lo)
+                fresh = _window_cands(f, lo, hi) if ok else None
+                if fresh is not None and parts is not None:
+                    # (a caller without parts seldom hands out the same elements again)
+                    fresh = self._share(fresh, els)
+                hit = (owner, fresh)
                 if len(memo) >= _PARTS:
                     del memo[next(iter(memo))]
             memo[key] = hit
             cands = hit[1]
             if cands is None:
                 return _layout(screen, self.max_label, self.fold_limit)
-            parts.append((f.ranks[w], lo, cands))
-        parts.sort(key=lambda p: (p[0], p[1]))
+            out_parts.append((f.ranks[w], lo, cands))
+        out_parts.sort(key=lambda p: (p[0], p[1]))
         out: list[_Cand] = []
-        for _, _, cands in parts:
+        for _, _, cands in out_parts:
             if not cands:
                 continue
             # a tap point looks at the candidates after its own while they lie inside its
@@ -454,6 +508,38 @@ class ViewBuilder:
         return _Layout(
             cands=tuple(out), package=package, dialog=dialog, ime="ime" in f.kinds, thin_webs=()
         )
+
+    def _share(self, cands: tuple[_Cand, ...], els: tuple[Element, ...]) -> tuple[_Cand, ...]:
+        """``cands`` with each one equal to a candidate of a recent window (its very element
+        at the same index, and the same box, tap point, words and signatures: a page drawn
+        again with one thing changed) replaced by that one, whose item, line and words
+        (``made``, ``tail``) are then used again instead of being made anew."""
+        known = self._cands
+        if len(known) >= _CANDS:
+            known.clear()
+        out: list[_Cand] = []
+        for c in cands:
+            e = els[c.index]
+            key = (
+                c.index,
+                id(e),
+                c.window_rank,
+                c.tappable,
+                c.box,
+                c.tap,
+                c.sig,
+                c.loose,
+                c.web_thin,
+                c.own,
+                *c.folded,
+            )
+            old = known.get(key)
+            if old is None:
+                known[key] = (e, c)
+                out.append(c)
+            else:
+                out.append(old[1])
+        return tuple(out)
 
     # ------------------------------------------------------------------ ids
 
@@ -759,6 +845,16 @@ def _spans(els: tuple[Element, ...], n_windows: int) -> list[tuple[int, int, int
     if cur >= 0:
         spans.append((cur, lo, len(els)))
     return spans
+
+
+def _is_run(els: tuple[Element, ...], part: tuple[Element, ...], w: int, lo: int) -> bool:
+    """Whether ``part`` is ``els[lo:]``'s next elements, all of window ``w`` with their
+    parents inside it, before them (what :func:`_spans` asks of each window's run)."""
+    for i, e in enumerate(part, lo):
+        p = e.parent
+        if els[i] is not e or e.window != w or (p is not None and not lo <= p < i):
+            return False
+    return True
 
 
 def _window_cands(f: _Frame, lo: int, hi: int) -> tuple[_Cand, ...] | None:

@@ -10,7 +10,7 @@ from droidpilot.config import DeviceConfig
 from droidpilot.device._construct import slot_maker
 from droidpilot.device.base import ActionResult, resolve_point, scroll_vector
 from droidpilot.device.screen import ViewBuilder, parse_hierarchy
-from droidpilot.device.sim.dump import dump_u2, dump_xml, screen_of
+from droidpilot.device.sim.dump import dump_u2, dump_xml, screen_parts
 from droidpilot.device.sim.faults import FaultConfig
 from droidpilot.device.sim.phone import SimClock, SimPhone
 from droidpilot.device.sim.window import Window
@@ -94,16 +94,17 @@ class SimDevice:
             logger.debug("dump failed once (could not get idle state): retrying")
         windows = phone.windows()
         xml = ""
+        parts = None
         if self.via_xml:
             xml = dump_u2(windows)
             screen = parse_hierarchy(xml)
         else:
-            screen = screen_of(windows, phone.width, phone.height)
+            screen, parts = screen_parts(windows, phone.width, phone.height)
             if self.keep_xml:
                 xml = dump_u2(windows)
         activity = phone.current_activity()
         keyboard = phone.keyboard_shown()
-        view = self.builder.build(screen, activity=activity, keyboard=keyboard)
+        view = self.builder.build(screen, activity=activity, keyboard=keyboard, parts=parts)
         self._view = view
         obs = _observation(
             screen,

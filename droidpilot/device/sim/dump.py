@@ -18,7 +18,7 @@ from droidpilot.device.screen import WindowKind, _bounds, _element, _window_kind
 from droidpilot.device.sim.window import Window
 from droidpilot.types import Element, Screen, WindowInfo
 
-__all__ = ["DECLARATION", "dump_u2", "dump_xml", "escape", "screen_of"]
+__all__ = ["DECLARATION", "dump_u2", "dump_xml", "escape", "screen_of", "screen_parts"]
 
 DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
 _ESC = str.maketrans(
@@ -123,21 +123,37 @@ _window_info = slot_maker(WindowInfo, ("index", "package", "bounds", "kind"))
 
 _CACHE: dict[tuple[object, ...], Element] = {}
 _CACHE_MAX = 200_000
+#: a window's elements by their identity: the same tuple for a window drawn again alike (a
+#: page built anew), which the ViewBuilder's memos know by that tuple's identity alone
+_PARTS: dict[tuple[int, ...], tuple[Element, ...]] = {}
+_PARTS_MAX = 4096
 #: a window's kind by its package, bounds and the screen's size
 _KINDS: dict[tuple[str, int, int, int, int, int, int], WindowKind] = {}
 
 
 def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
-    """The ``Screen`` that parsing :func:`dump_u2` of these windows gives.
+    """The ``Screen`` that parsing :func:`dump_u2` of these windows gives."""
+    return screen_parts(windows, width, height)[0]
+
+
+def screen_parts(
+    windows: Sequence[Window], width: int, height: int
+) -> tuple[Screen, tuple[tuple[Element, ...], ...]]:
+    """:func:`screen_of`, and its elements window by window (``ViewBuilder.build``'s
+    ``parts``).
 
     Elements are frozen values, so equal nodes from earlier frames are reused from a cache,
     and a window object seen again at the same place (the system bars, the keyboard) gives
-    its elements of last time at once.
+    its elements of last time at once; a window's elements that are the very ones of an
+    earlier window come as the tuple of then.
     """
     if len(_CACHE) > _CACHE_MAX:
         _CACHE.clear()
+    if len(_PARTS) > _PARTS_MAX:
+        _PARTS.clear()
     cache = _CACHE
     elements: list[Element] = []
+    parts: list[tuple[Element, ...]] = []
     infos: list[WindowInfo] = []
     append = elements.append
     for win in windows:
@@ -148,9 +164,10 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
         where = (base, w_index, width, height)
         memo = win.screen_cache
         if memo is not None and memo[0] == where:
-            info, els = memo[1]
+            info, part = memo[1]
             infos.append(info)
-            elements.extend(els)
+            elements.extend(part)
+            parts.append(part)
             continue
         pkg = win.package
         root = win.nodes[0]
@@ -238,5 +255,9 @@ def screen_of(windows: Sequence[Window], width: int, height: int) -> Screen:
             )
             cache[key] = el
             append(el)
-        win.screen_cache = (where, (info, elements[base:]))
-    return _screen(tuple(elements), tuple(infos), width, height, 0)
+        part = tuple(elements[base:])
+        # the tuple holds its elements, so no other object takes their ids while it is kept
+        part = _PARTS.setdefault(tuple(map(id, part)), part)
+        parts.append(part)
+        win.screen_cache = (where, (info, part))
+    return _screen(tuple(elements), tuple(infos), width, height, 0), tuple(parts)

@@ -65,7 +65,7 @@ class Window:
         # what dump.screen_of made of this window last time (windows reused across frames,
         # such as the system bars, give the same elements again)
         self.screen_cache: (
-            tuple[tuple[int, int, int, int], tuple[WindowInfo, list[Element]]] | None
+            tuple[tuple[int, int, int, int], tuple[WindowInfo, tuple[Element, ...]]] | None
         ) = None
 
     def contains(self, x: int, y: int) -> bool:

@@ -1,6 +1,7 @@
 """The phone reuses the windows it built while nothing they are drawn from changed, and builds
 them again whenever something did: a handler, typing, scrolling, a toast fading, the clock, a
-model changed through ``phone.model()``, a fault, a restore."""
+model changed through ``phone.model()``, a fault, a restore. A window drawn again alike gives
+its elements as the very tuple of last time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from droidpilot.device.sim import FaultConfig, SimDevice, SimPhone
 from droidpilot.device.sim.app import App, Ctx, Model, ModelEnv, Page
+from droidpilot.device.sim.dump import screen_of, screen_parts
 from droidpilot.device.sim.views import (
     View,
     button,
@@ -254,3 +256,25 @@ def test_offline_retry_changes_nothing_and_online_retry_reloads() -> None:
     obs3 = dev.observe()
     assert not page.frame.error
     assert "Retry" not in obs3.view.text
+
+
+def test_a_window_drawn_again_alike_gives_its_elements_as_the_same_tuple() -> None:
+    # what the ViewBuilder knows windows by (ViewBuilder.build's ``parts``)
+    dev, obs = _start()
+    phone = dev.phone
+    screen, parts = screen_parts(phone.windows(), phone.width, phone.height)
+    assert screen == screen_of(phone.windows(), phone.width, phone.height) == obs.screen
+    assert sum(parts, ()) == screen.elements
+    assert [p[0].window for p in parts] == list(range(len(screen.windows)))
+    win = _app_window(dev)
+    phone.changed()  # drawn anew, and alike
+    screen2, parts2 = screen_parts(phone.windows(), phone.width, phone.height)
+    assert _app_window(dev) is not win
+    assert screen2 == screen
+    assert all(a is b for a, b in zip(parts2, parts, strict=True))
+    dev.perform(TapAction(element=_item(obs, "Add")))  # the app window changes: a new part
+    screen3, parts3 = screen_parts(phone.windows(), phone.width, phone.height)
+    app = next(i for i, w in enumerate(screen3.windows) if w.kind == "app")
+    assert parts3[app] is not parts[app]
+    assert sum(parts3, ()) == screen3.elements
+    assert parts3[0] is parts[0]  # the status bar: the same window, the same part

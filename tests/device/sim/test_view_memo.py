@@ -2,18 +2,22 @@
 candidate) gives exactly what a builder that works every screen out afresh gives: over a
 random walk (screens coming back under new ids, words, flags and bounds changing) and over a
 screen that comes back after another one with its words or flags changed. A layout put
-together from its windows' parts (kept per window) is the layout of the whole screen."""
+together from its windows' parts (kept per window, by their elements or by the very tuples
+of a simulated phone's windows) is the layout of the whole screen, and candidates shared
+with an earlier window are the ones worked out afresh."""
 
 from __future__ import annotations
 
 import contextlib
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
 from droidpilot.device import view as view_mod
 from droidpilot.device.sim import FaultConfig, SimDevice, SimPhone
+from droidpilot.device.sim.dump import screen_parts
 from droidpilot.device.sim.walk import random_action
 from droidpilot.device.view import ViewBuilder, _Layout, _layout
 from droidpilot.errors import ActionFailed
@@ -24,10 +28,16 @@ class _Forgetful(ViewBuilder):
     """A builder that keeps no layouts: every build works the screen out from scratch."""
 
     def build(
-        self, screen: Screen, *, activity: str = "", keyboard: bool | None = None
+        self,
+        screen: Screen,
+        *,
+        activity: str = "",
+        keyboard: bool | None = None,
+        parts: Sequence[tuple[Element, ...]] | None = None,
     ) -> ScreenView:
         self._memo.clear()
         self._parts.clear()
+        self._cands.clear()
         self._last = None
         return super().build(screen, activity=activity, keyboard=keyboard)
 
@@ -110,15 +120,44 @@ def test_layouts_from_window_parts_match_whole_screens(seed: int) -> None:
     # faults bring dialogs, prompts and spinners over the apps; typing brings the keyboard
     faults = FaultConfig.from_pairs([("all", 0.08)]) if seed % 2 else None
     dev = SimDevice(SimPhone(seed=seed, faults=faults, lang="zh" if seed == 2 else "en"))
-    builder = ViewBuilder()
+    builder, by_parts = ViewBuilder(), ViewBuilder()
     rng = random.Random(seed)
     apps = [p for p, a in dev.phone.apps.items() if not a.system]
+    seen: dict[int, object] = {}  # the candidates so far (kept, so their ids stay theirs)
+    shared = 0
     for _ in range(500):
+        phone = dev.phone
+        screen, parts = screen_parts(phone.windows(), phone.width, phone.height)
         obs = dev.observe()
-        _same_layout(builder._fresh_layout(obs.screen), _layout(obs.screen, 160, 6))
+        assert screen == obs.screen
+        assert sum(parts, ()) == screen.elements
+        whole = _layout(obs.screen, 160, 6)
+        _same_layout(builder._fresh_layout(obs.screen), whole)
+        by_parts._parts.clear()  # every window worked out: what is shared comes from _share
+        layout = by_parts._fresh_layout(screen, parts)
+        _same_layout(layout, whole)
+        shared += sum(id(c) in seen for c in layout.cands)
+        seen.update((id(c), c) for c in layout.cands)
         with contextlib.suppress(ActionFailed):
             dev.perform(random_action(rng, obs, apps))
-    assert builder._parts  # the windows' parts were kept, and used
+    assert builder._parts
+    assert by_parts._parts
+    assert shared  # and candidates of earlier windows were shared
+
+
+def test_views_by_parts_match_views_by_elements_over_a_walk() -> None:
+    faults = FaultConfig.from_pairs([("all", 0.05)])
+    dev = SimDevice(SimPhone(seed=5, faults=faults))
+    plain = ViewBuilder()
+    rng = random.Random(5)
+    apps = [p for p, a in dev.phone.apps.items() if not a.system]
+    for _ in range(400):
+        obs = dev.observe()  # built with the windows' parts
+        _same(obs.view, plain.build(obs.screen, activity=obs.activity, keyboard=obs.keyboard))
+        with contextlib.suppress(ActionFailed):
+            dev.perform(random_action(rng, obs, apps))
+    # the device's builder knew its screens by their parts
+    assert all(isinstance(owner[0], tuple) for owner, _ in dev.builder._memo.values())
 
 
 def _window_screen(order: tuple[int, ...], web: bool = False) -> Screen:
@@ -188,6 +227,29 @@ def test_window_parts_and_their_fallbacks_match_the_whole_screen(screen: Screen)
         _same(builder.build(screen), fresh.build(screen))
 
 
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_parts_that_are_not_runs_of_their_windows_give_the_whole_screen(
+    order: tuple[int, ...],
+) -> None:
+    screen = _window_screen(order)
+    els = screen.elements
+    app = tuple(e for e in els if e.window == 0)
+    dialog = tuple(e for e in els if e.window == 1)
+    cut = len(app) if order == (0, 1) else len(dialog)
+    bad: list[tuple[tuple[Element, ...], ...]] = [
+        (app, dialog),  # in windows' order, but not in the elements' order when reversed
+        (els[:cut], els[cut:]),  # in the elements' order, named as the other windows' when
+        (els[: cut - 1], els[cut - 1 :]),  # a window cut in two
+        (tuple(replace(e) for e in els[:cut]), els[cut:]),  # equal, not the screen's own
+    ]
+    for parts in bad:
+        builder, plain = ViewBuilder(), _Forgetful()
+        for _ in range(2):  # the second time from the kept parts
+            builder._memo.clear()
+            _same_layout(builder._fresh_layout(screen, parts), _layout(screen, 160, 6))
+            _same(builder.build(screen, parts=parts), plain.build(screen))
+
+
 def test_a_window_part_is_kept_per_place() -> None:
     # the same elements under a window of another kind (one that hides part of them) are
     # worked out again, and the first screen's parts still hold when it comes back
@@ -197,6 +259,26 @@ def test_a_window_part_is_kept_per_place() -> None:
     for screen in (a, covered, a):
         builder._memo.clear()
         _same_layout(builder._fresh_layout(screen), _layout(screen, 160, 6))
+
+
+def test_a_window_drawn_again_with_one_change_shares_the_other_candidates() -> None:
+    a = _screen(("Open", True), ("Title", False), ("Close", True))
+    # a's elements, the last one's words changed (as a simulated phone hands them out)
+    b = replace(a, elements=(*a.elements[:-1], replace(a.elements[-1], text="Close now")))
+    builder, fresh = ViewBuilder(), _Forgetful()
+    va = builder.build(a, parts=(a.elements,))
+    _same(va, fresh.build(a))
+    la = builder._layout_of(a, (a.elements,))
+    _same(builder.build(b, parts=(b.elements,)), fresh.build(b))
+    lb = builder._layout_of(b, (b.elements,))
+    # the same elements at the same places: the very candidates of a, with their items
+    assert lb.cands[0] is la.cands[0]
+    assert lb.cands[-1] is not la.cands[-1]
+    assert [c.made for c in lb.cands[:-1]] == [c.made for c in la.cands[:-1]]
+    # a screen equal to a but of other element objects shares nothing with it
+    a2 = _screen(("Open", True), ("Title", False), ("Close", True))
+    _same(builder.build(a2, parts=(a2.elements,)), fresh.build(a2))
+    assert not set(map(id, builder._layout_of(a2, (a2.elements,)).cands)) & set(map(id, la.cands))
 
 
 def test_own_labels_from_the_memo_are_worked_out_afresh() -> None:
