@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,23 +32,34 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module")
-def trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model with its top layer and final norm changed, as training would."""
+def _changed_model(tiny_model: Path, out: Path, seed: int, change: Any) -> Path:
+    """The tiny model with ``change(name, param)`` applied to each parameter, saved into
+    ``out`` with its tokenizer."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    out = tmp_path_factory.mktemp("trained") / "model"
     model = AutoModelForCausalLM.from_pretrained(str(tiny_model), dtype=torch.float32)
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     with torch.no_grad():
         for name, param in model.named_parameters():
-            if name.startswith(("model.layers.1.", "model.norm.")):
-                param.add_(0.05 * torch.randn_like(param))
+            change(name, param)
     model.save_pretrained(str(out))
     for f in tiny_model.iterdir():
         if f.name.startswith(("tokenizer", "special_tokens", "chat_template")):
             shutil.copyfile(f, out / f.name)
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model with its top layer and final norm changed, as training would."""
+    import torch
+
+    def change(name: str, param: Any) -> None:
+        if name.startswith(("model.layers.1.", "model.norm.")):
+            param.add_(0.05 * torch.randn_like(param))
+
+    out = _changed_model(tiny_model, tmp_path_factory.mktemp("trained") / "model", 1, change)
     (out / PLANNER_SETTINGS).write_text(json.dumps(SETTINGS), encoding="utf-8")
     (out / "model_card.json").write_text('{"stage": "sft"}', encoding="utf-8")
     return out
@@ -128,21 +140,13 @@ def test_build_refuses_a_delta_that_does_not_fit(
 def lora_trained(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny model as a merged rank-2 LoRA leaves it: ``W + B @ A`` on every projection."""
     import torch
-    from transformers import AutoModelForCausalLM
 
-    out = tmp_path_factory.mktemp("lora") / "model"
-    model = AutoModelForCausalLM.from_pretrained(str(tiny_model), dtype=torch.float32)
-    torch.manual_seed(2)
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if name.endswith("proj.weight"):
-                rows, cols = param.shape
-                param.add_(0.1 * torch.randn(rows, 2) @ torch.randn(2, cols))
-    model.save_pretrained(str(out))
-    for f in tiny_model.iterdir():
-        if f.name.startswith(("tokenizer", "special_tokens", "chat_template")):
-            shutil.copyfile(f, out / f.name)
-    return out
+    def change(name: str, param: Any) -> None:
+        if name.endswith("proj.weight"):
+            rows, cols = param.shape
+            param.add_(0.1 * torch.randn(rows, 2) @ torch.randn(2, cols))
+
+    return _changed_model(tiny_model, tmp_path_factory.mktemp("lora") / "model", 2, change)
 
 
 def test_low_rank_delta_is_exact_for_a_lora_model_and_honest_otherwise(
