@@ -1,15 +1,20 @@
-"""Planner step latency of the default model on the simulated phone, prefix cache off and on.
+"""Planner step latency of the default model on the simulated phone: what each of the ONNX
+backend's savings buys, measured in the same run.
 
 The default model (onnxruntime-genai fp32, its own planner settings) plays real episodes of
-catalog tasks on test seeds. Each episode runs twice in the same process, alternately: once with
-every step's prompt prefilled from scratch (what each step cost before the shared prefix cache),
-once with the ONNX backend rewinding its KV cache to the prompt's common start with the last
-step's sequence. The bench checks both runs took the same actions and prints the median time
-of ``Planner.decide`` (prompt building, model, parsing) per step, the prompt tokens prefilled
-per step, and the ratio.
+catalog tasks on test seeds. Each episode runs three times in the same process, in a rotating
+order: every step's prompt prefilled from scratch and decoded one token at a time (``fresh``);
+with the shared prefix cache, the KV cache rewound to the prompt's common start with the last
+step's sequence (``cache``); and with drafts from the prompt checked several tokens a pass as
+well (``drafts``, the backend's default). The bench checks all three took the same actions and
+prints the median time of ``Planner.decide`` (prompt building, model, parsing) per step, the
+prompt tokens prefilled and the model passes per step, and the ratios.
 
-Before that, the same ONNX model's prefill (600 tokens) and decode speed under onnxruntime's
-own thread choice and under the backend's (one intra-op thread per usable core), alternately.
+Before that, two A/Bs of the same weights, alternately: prefill (600 tokens) and decode under
+onnxruntime's own thread choice and under the backend's (one intra-op thread per usable core);
+and a step-sized prefill (270 new tokens after 420 cached) of the export as the backend uses
+it, logits for the last positions only (``trim_logits``), against the builder's graph that
+projects every position (``untrim_logits`` on a copy).
 
     .venv/bin/python bench/step.py [--tasks FoodGoOrderDish,ContactsAskPhoneNumber]
                                    [--seed 2001] [--max-steps 6] [--rounds 2] [--threads N]
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -112,6 +119,53 @@ def _threads(model: Path, threads: int, rounds: int = 3) -> None:
     print(f"threads set by the backend: prefill {up:.2f}x, decode {down:.2f}x faster")
 
 
+def _trim(model: Path, threads: int, rounds: int = 3) -> None:
+    """A step-sized prefill with logits for the last positions only and for every one."""
+    import numpy as np
+    import onnxruntime_genai as og
+
+    with tempfile.TemporaryDirectory() as tmp:
+        whole = Path(tmp)
+        for f in model.iterdir():  # the weights linked (no copy), the graph copied
+            if f.is_file():
+                link = f.name.endswith(".data") and f.stat().st_dev == whole.stat().st_dev
+                (os.link if link else shutil.copyfile)(f, whole / f.name)
+        if not ort.untrim_logits(whole):
+            print(f"{model} projects every position already: no trim A/B")
+            return
+        models = {}
+        for name, where in (("last positions only", model), ("every position", whole)):
+            config = og.Config(str(where))
+            session = {"intra_op_num_threads": threads}
+            config.overlay(json.dumps({"model": {"decoder": {"session_options": session}}}))
+            models[name] = og.Model(config)
+        rng = np.random.default_rng(0)
+        head = rng.integers(100, 40000, 420).astype(np.int32)
+        new = rng.integers(100, 40000, 270).astype(np.int32)
+        took: dict[str, list[float]] = {k: [] for k in models}
+        last: dict[str, Any] = {}
+        for _ in range(rounds):
+            for name, m in models.items():
+                params = og.GeneratorParams(m)
+                params.set_search_options(max_length=1024, batch_size=1)
+                gen = og.Generator(m, params)
+                gen.append_tokens(head)
+                t = time.perf_counter()
+                gen.append_tokens(new)
+                took[name].append(time.perf_counter() - t)
+                last[name] = np.asarray(gen.get_logits())[0, -1]
+        a, b = models
+        same = bool(np.allclose(last[a], last[b], atol=1e-4))
+        for name in models:
+            took_s = statistics.median(took[name])
+            print(f"{name:22s}: prefill of 270 tokens after 420 {took_s:5.2f} s")
+        ratio = statistics.median(took[b]) / statistics.median(took[a])
+        print(f"logits of the last positions only: prefill {ratio:.2f}x faster (same: {same})")
+
+
+MODES = ("fresh", "cache", "drafts")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--tasks", default="FoodGoOrderDish,ContactsAskPhoneNumber")
@@ -123,42 +177,69 @@ def main() -> None:
 
     model = default_model("onnx")
     backend = ort.OnnxBackend(LocalSettings(model=str(model), threads=args.threads))
-    _threads(model, backend.settings.threads or ort._usable_cores())
+    threads = backend.settings.threads or ort._usable_cores()
+    _threads(model, threads)
+    _trim(model, threads)
     planner = planner_for(backend)
-    reuse_min = ort.REUSE_MIN_PREFIX
-    ms: dict[str, list[float]] = {"fresh": [], "shared": []}
-    prefilled: dict[str, int] = {"fresh": 0, "shared": 0}
-    steps: dict[str, int] = {"fresh": 0, "shared": 0}
+    reuse_min, draft_max = ort.REUSE_MIN_PREFIX, backend.draft_max
+    ms: dict[str, list[float]] = {m: [] for m in MODES}
+    count: dict[str, dict[str, int]] = {
+        m: {"steps": 0, "prefilled": 0, "runs": 0, "drafted": 0, "accepted": 0} for m in MODES
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
-            for task_id in args.tasks.split(","):
+            for t, task_id in enumerate(args.tasks.split(",")):
                 actions: dict[str, list[str]] = {}
-                # alternate which goes first, so a slower start does not favour one
-                for mode in ("fresh", "shared") if r % 2 == 0 else ("shared", "fresh"):
-                    ort.REUSE_MIN_PREFIX = reuse_min if mode == "shared" else 1 << 30
-                    before = backend.prefilled_tokens
+                # rotate which goes first, so a slower start favours none
+                k = (r + t) % len(MODES)
+                for mode in MODES[k:] + MODES[:k]:
+                    ort.REUSE_MIN_PREFIX = reuse_min if mode != "fresh" else 1 << 30
+                    backend.draft_max = draft_max if mode == "drafts" else 0
+                    before = (
+                        backend.prefilled_tokens,
+                        backend.decode_runs,
+                        backend.drafted_tokens,
+                        backend.accepted_tokens,
+                    )
                     timed = _episode(planner, task_id, args.seed, args.max_steps, Path(tmp))
+                    c = count[mode]
                     ms[mode] += timed.ms
-                    prefilled[mode] += backend.prefilled_tokens - before
-                    steps[mode] += len(timed.ms)
+                    c["steps"] += len(timed.ms)
+                    c["prefilled"] += backend.prefilled_tokens - before[0]
+                    c["runs"] += backend.decode_runs - before[1]
+                    c["drafted"] += backend.drafted_tokens - before[2]
+                    c["accepted"] += backend.accepted_tokens - before[3]
                     actions[mode] = timed.actions
-                if actions["fresh"] != actions["shared"]:
-                    sys.exit(f"{task_id}: the two runs chose different actions: {actions}")
+                if not actions["fresh"] == actions["cache"] == actions["drafts"]:
+                    sys.exit(f"{task_id}: the runs chose different actions: {actions}")
     ort.REUSE_MIN_PREFIX = reuse_min
+    backend.draft_max = draft_max
     print(
-        f"default model {model.parent.name}, onnxruntime-genai fp32, "
-        f"{backend.settings.threads or ort._usable_cores()} threads; tasks {args.tasks} "
-        f"(seed {args.seed}, <= {args.max_steps} steps), {args.rounds} rounds"
+        f"default model {model.parent.name}, onnxruntime-genai fp32, {threads} threads; "
+        f"tasks {args.tasks} (seed {args.seed}, <= {args.max_steps} steps), {args.rounds} rounds"
     )
-    for mode in ("fresh", "shared"):
-        print(
-            f"step, prompt prefilled {'from scratch' if mode == 'fresh' else 'after the cache'}"
-            f"{' ' * (4 if mode == 'fresh' else 0)}: median {statistics.median(ms[mode]):7.0f} ms"
-            f" over {steps[mode]} steps; {prefilled[mode] / max(1, steps[mode]):5.0f} prompt "
-            "tokens prefilled per step"
+    what = {
+        "fresh": "prompt prefilled from scratch",
+        "cache": "prefix cache              ",
+        "drafts": "prefix cache + drafts     ",
+    }
+    for mode in MODES:
+        c = count[mode]
+        n = max(1, c["steps"])
+        line = (
+            f"step, {what[mode]}: median {statistics.median(ms[mode]):6.0f} ms over {c['steps']} "
+            f"steps; {c['prefilled'] / n:4.0f} prompt tokens prefilled, "
+            f"{c['runs'] / n:4.1f} decode passes per step"
         )
-    ratio = statistics.median(ms["fresh"]) / statistics.median(ms["shared"])
-    print(f"shared prefix cache: {ratio:.2f}x faster per step (same actions in both runs)")
+        if c["drafted"]:
+            line += f" ({c['accepted']}/{c['drafted']} draft tokens kept)"
+        print(line)
+    fresh = statistics.median(ms["fresh"])
+    print(
+        f"prefix cache: {fresh / statistics.median(ms['cache']):.2f}x, with drafts: "
+        f"{fresh / statistics.median(ms['drafts']):.2f}x faster per step than from scratch "
+        "(same actions in all three)"
+    )
 
 
 if __name__ == "__main__":

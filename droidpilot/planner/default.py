@@ -249,9 +249,16 @@ def apply_delta(weights: dict[str, Any], delta: dict[str, Any], where: Path) -> 
         weights[name] = value.astype(np.float32)
 
 
+#: Bumped when a build made from the same delta would differ (2: the ONNX export projects
+#: only the last positions of a run onto the vocabulary, ``trim_logits``)
+_BUILD_REVISION = 2
+
+
 def _build_key(root: Path) -> str:
-    """The build's cache key: the delta and the planner settings (copied into the build)."""
+    """The build's cache key: the delta, the planner settings (copied into the build) and
+    :data:`_BUILD_REVISION`."""
     h = hashlib.sha256(_sha256(root / DELTA_FILE).encode())
+    h.update(f"build revision {_BUILD_REVISION}".encode())
     for name in (DELTA_MANIFEST, PLANNER_SETTINGS):
         if (root / name).is_file():
             h.update((root / name).read_bytes())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_onnx_shared_cache_is_dropped_after_a_failed_request(ort, monkeypatch) -
     def boom(*args: object) -> None:
         raise RuntimeError("killed mid-generation")
 
-    monkeypatch.setattr(ort, "_loop", boom)
+    monkeypatch.setattr(ort, "_greedy_loop", boom)
     with pytest.raises(RuntimeError):
         ort.complete(request(PROMPTS[1] + " now"))
     monkeypatch.undo()
@@ -214,3 +215,103 @@ def test_screen_ids_hold_the_element_argument_to_the_screen(hf, ort) -> None:  #
             got = parse_action(c.text)
             element = getattr(got, "element", None)
             assert element in (None, 1, 3, 40), c.text
+
+
+def test_onnx_export_projects_only_the_last_positions(hf, tiny_onnx: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The export computes logits for the last LOGITS_ROWS positions of a run (the rest come
+    back as zeros); those rows are transformers' own, and untrim_logits gives every row."""
+    import os
+    import shutil
+
+    import numpy as np
+    import onnxruntime_genai as og
+    import torch
+
+    from droidpilot.planner.backends.ort import (
+        EXPORT_INFO,
+        LOGITS_ROWS,
+        OnnxBackend,
+        untrim_logits,
+    )
+
+    ids = hf.tokenizer(PROMPTS[1] * 3, add_special_tokens=False)["input_ids"][:40]
+    assert len(ids) == 40 > LOGITS_ROWS
+    with torch.no_grad():
+        want = hf.model(torch.tensor([ids])).logits[0].float().numpy()
+
+    def logits_of(model_dir: Path) -> np.ndarray:
+        model = og.Model(str(model_dir))
+        params = og.GeneratorParams(model)
+        params.set_search_options(max_length=64, batch_size=1)
+        gen = og.Generator(model, params)
+        gen.append_tokens(np.asarray(ids, dtype=np.int32))
+        return np.asarray(gen.get_output("logits"), dtype=np.float32)[0]
+
+    assert json.loads((tiny_onnx / EXPORT_INFO).read_text())["logits_rows"] == LOGITS_ROWS
+    got = logits_of(tiny_onnx)
+    assert got.shape == want.shape
+    assert not got[:-LOGITS_ROWS].any()
+    np.testing.assert_allclose(got[-LOGITS_ROWS:], want[-LOGITS_ROWS:], atol=1e-3)
+
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    for f in tiny_onnx.iterdir():  # the weights linked, the graph copied
+        (os.link if f.name.endswith(".data") else shutil.copyfile)(f, whole / f.name)
+    assert untrim_logits(whole)
+    assert not untrim_logits(whole)  # nothing left to undo
+    np.testing.assert_allclose(logits_of(whole), want, atol=1e-3)
+    assert OnnxBackend(whole).logits_rows is None
+
+
+def test_onnx_drafts_keep_the_greedy_output(hf, ort, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Greedy decoding checks drafts in one pass: kept where the model agrees, the cache
+    rewound past the rest. Drafts that are right for a while, then wrong (and an end token
+    inside one), give transformers' own tokens and log-probs, constrained or not."""
+    eos = ort.eos_ids[0]
+    for constrain in (False, True):
+        for text in PROMPTS:
+            want = hf.complete(request(text, constrain=constrain))
+            right = [*(want.completion_token_ids or []), eos]
+
+            def draft(
+                prompt_ids: list[int], out: list[int], limit: int, right: list[int] = right
+            ) -> list[int]:
+                guess = right[len(out) : len(out) + limit]
+                if len(out) % 3 == 1 and len(guess) > 2:
+                    guess[2] = (guess[2] + 1) % 100  # wrong from the third token on
+                return guess
+
+            monkeypatch.setattr(ort, "_draft", draft)
+            before = (ort.accepted_tokens, ort.drafted_tokens, ort.decode_runs)
+            got = ort.complete(request(text, constrain=constrain))
+            monkeypatch.undo()
+            assert got.completion_token_ids == want.completion_token_ids, text
+            assert got.finish_reason == want.finish_reason
+            assert want.completion_logprobs is not None
+            assert got.completion_logprobs == pytest.approx(want.completion_logprobs, abs=1e-3)
+            accepted = ort.accepted_tokens - before[0]
+            drafted = ort.drafted_tokens - before[1]
+            runs = ort.decode_runs - before[2]
+            if len(right) > 4:
+                assert 0 < accepted < drafted  # some kept, some thrown away
+                assert runs < len(right) - 1  # fewer passes than tokens
+    # and the shared cache still holds what the next request may start from
+    again = ort.complete(request(PROMPTS[1]))
+    assert again.completion_token_ids == hf.complete(request(PROMPTS[1])).completion_token_ids
+
+
+def test_prompt_lookup_drafts_what_followed_the_last_tokens() -> None:
+    from droidpilot.planner.backends.ort import prompt_lookup
+
+    context = [5, 1, 2, 3, 7, 1, 2, 4, 6]
+    assert prompt_lookup(context, [1, 2], 3) == [4, 6, 1]  # the latest occurrence
+    # the longest n-gram first, and the draft runs on into the reply itself
+    assert prompt_lookup(context, [9, 1, 2, 3], 8) == [7, 1, 2, 4, 6, 9, 1, 2]
+    assert prompt_lookup(context, [8, 6], 2) == [8, 6]  # by the last token alone
+    assert prompt_lookup([5, 1, 2], [8, 9], 8) == []  # never seen: nothing to draft
+    assert prompt_lookup(context, [1, 2], 0) == []
+    assert prompt_lookup(context, [], 4) == []
+    # bytes that match across a token boundary are no occurrence (1 << 56 then 0 hold the
+    # bytes of 1, one byte off)
+    assert prompt_lookup([1 << 56, 0, 5], [1], 2) == []
+    assert prompt_lookup([1, 9, 1 << 56, 0], [1], 2) == [9, 1 << 56]
