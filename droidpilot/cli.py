@@ -1030,6 +1030,9 @@ def train_sft_cmd(
 @click.option("--gamma", type=click.FloatRange(0, 1), default=1.0, show_default=True)
 @click.option("--temperature", type=click.FloatRange(min=0.01), default=1.0, show_default=True)
 @click.option("--max-new-tokens", type=click.IntRange(8), default=128, show_default=True)
+@click.option("--max-thinking-tokens", type=click.IntRange(1), default=None,
+              help="Thinking cap of rollouts (default: the model's own, from its "
+              "droidpilot.json, as the planner runs it; else none).")  # fmt: skip
 @click.option("--max-steps", type=click.IntRange(1), default=None, help="Per episode.")
 @click.option("--constrain", is_flag=True, help="Hold the answer to the action grammar.")
 @click.option("--val-seeds", type=click.IntRange(0), default=2, show_default=True,
@@ -1056,6 +1059,7 @@ def train_grpo_cmd(
     gamma: float,
     temperature: float,
     max_new_tokens: int,
+    max_thinking_tokens: int | None,
     max_steps: int | None,
     constrain: bool,
     val_seeds: int,
@@ -1087,6 +1091,7 @@ def train_grpo_cmd(
             groups=groups, group_size=group_size, lr=lr, clip=clip, epochs=epochs, beta=beta,
             advantage=advantage,  # type: ignore[arg-type]
             gamma=gamma, temperature=temperature, max_new_tokens=max_new_tokens,
+            max_thinking_tokens=max_thinking_tokens,
             max_steps=max_steps, constrain=constrain, val_tasks=vals, val_seeds=val_seeds,
             seed=seed, threads=threads, train_layers=train_layers,
         )  # fmt: skip

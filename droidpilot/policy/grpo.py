@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from droidpilot.errors import ConfigError
+from droidpilot.planner.default import planner_config_for
 from droidpilot.planner.planner import Planner, PlannerConfig
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.splits import TRAIN_SEEDS, VALIDATION_SEEDS, split_of, train_templates
@@ -214,11 +215,17 @@ def evaluate_policy(
     run_dir: Path,
     *,
     max_new_tokens: int = 128,
+    max_thinking_tokens: int | None = None,
     constrain: bool = False,
     max_steps: int | None = None,
 ) -> EvalResult:
     """Greedy episodes of every task x seed (validation seeds); success and mean return."""
-    greedy = Sampling(temperature=0.0, top_p=1.0, max_tokens=max_new_tokens)
+    greedy = Sampling(
+        temperature=0.0,
+        top_p=1.0,
+        max_tokens=max_new_tokens,
+        max_thinking_tokens=max_thinking_tokens,
+    )
     wins = 0
     returns: list[float] = []
     per: list[tuple[str, int, int]] = []
@@ -358,6 +365,9 @@ class GRPOConfig:
     temperature: float = 1.0
     top_p: float = 1.0
     max_new_tokens: int = 128
+    #: the thinking cap of rollouts and validation; None: the model's own (its droidpilot.json,
+    #: what the planner applies to it when deployed), or no cap
+    max_thinking_tokens: int | None = None
     max_steps: int | None = None  # per episode (default: the task's budget)
     constrain: bool = False
     val_tasks: tuple[str, ...] = ()  # default: the training tasks
@@ -399,6 +409,14 @@ class GRPOReport:
         }
 
 
+def thinking_cap(cfg: GRPOConfig) -> int | None:
+    """The thinking cap of ``cfg``'s rollouts: its own, else the model's (what the planner
+    applies when it runs the model: rollouts sample as it will be used), else none."""
+    if cfg.max_thinking_tokens is not None:
+        return cfg.max_thinking_tokens
+    return planner_config_for(cfg.model).sampling.max_thinking_tokens
+
+
 def train_grpo(
     cfg: GRPOConfig, *, on_iteration: Callable[[dict[str, Any]], None] | None = None
 ) -> GRPOReport:
@@ -418,6 +436,7 @@ def train_grpo(
     if cfg.train_layers is not None:
         freeze_below(model, cfg.train_layers)
     ref_model = copy.deepcopy(model).eval() if cfg.beta > 0 else None
+    think_cap = thinking_cap(cfg)
     tasks = cfg.tasks or train_templates()
     val_tasks = cfg.val_tasks or tasks
     val_seeds = [VALIDATION_SEEDS.start + k for k in range(cfg.val_seeds)]
@@ -427,6 +446,7 @@ def train_grpo(
     if val_seeds:
         before = evaluate_policy(backend, val_tasks, val_seeds, rollouts_dir / "val-before",
                                  max_new_tokens=cfg.max_new_tokens, constrain=cfg.constrain,
+                                 max_thinking_tokens=think_cap,
                                  max_steps=cfg.max_steps)  # fmt: skip
         logger.info("validation before: %d/%d", before.successes, before.episodes)
     optimizer = torch.optim.AdamW(
@@ -447,6 +467,7 @@ def train_grpo(
             for k in range(cfg.group_size):
                 sampling = Sampling(
                     temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens,
+                    max_thinking_tokens=think_cap,
                     seed=cfg.seed * 1_000_003 + it * 10_007 + g * 101 + k,
                 )  # fmt: skip
                 rolls.append(
@@ -496,6 +517,7 @@ def train_grpo(
     if val_seeds:
         after = evaluate_policy(backend, val_tasks, val_seeds, rollouts_dir / "val-after",
                                 max_new_tokens=cfg.max_new_tokens, constrain=cfg.constrain,
+                                max_thinking_tokens=think_cap,
                                 max_steps=cfg.max_steps)  # fmt: skip
         logger.info("validation after: %d/%d", after.successes, after.episodes)
     seconds = time.perf_counter() - t0

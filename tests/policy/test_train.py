@@ -251,6 +251,18 @@ def _rollout(rewards: list[float]) -> Rollout:
     return Rollout(task_id="T", seed=0, steps=steps, success=False)
 
 
+def test_rollouts_sample_with_the_models_thinking_cap(tmp_path: Path) -> None:
+    from droidpilot.policy.grpo import GRPOConfig, thinking_cap
+
+    model = tmp_path / "sft"
+    model.mkdir()
+    assert thinking_cap(GRPOConfig(model=str(model), out=tmp_path / "o")) is None
+    (model / "droidpilot.json").write_text(json.dumps({"sampling": {"max_thinking_tokens": 64}}))
+    assert thinking_cap(GRPOConfig(model=str(model), out=tmp_path / "o")) == 64
+    cfg = GRPOConfig(model=str(model), out=tmp_path / "o", max_thinking_tokens=8)
+    assert thinking_cap(cfg) == 8  # set for the run: that one
+
+
 def test_group_advantages_are_normalised_per_group() -> None:
     groups = [
         Group(task_id="T", seed=0, rollouts=(_rollout([0.3, 1.0]), _rollout([0.0, -0.1]))),
@@ -288,6 +300,9 @@ def test_a_tiny_grpo_run_normalises_advantages_and_changes_the_weights(
             lr=1e-3,
             max_steps=3,
             max_new_tokens=24,
+            # a random model may ramble in its thought until the budget ends in every rollout
+            # (no action, the same reward): capped, it goes on to a constrained action
+            max_thinking_tokens=6,
             constrain=True,
             seed=0,
         )
