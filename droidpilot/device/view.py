@@ -33,6 +33,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from droidpilot.device._construct import slot_maker
 from droidpilot.types import Bounds, Element, Screen, ScreenDiff, ScreenView, ViewItem
@@ -171,20 +172,29 @@ def _label(e: Element, limit: int) -> str:
 
 def _subtract(r: Box, o: Box) -> Box | None:
     """The largest rectangle of ``r`` outside ``o`` (``r`` itself if they do not overlap)."""
-    if o[0] >= r[2] or o[2] <= r[0] or o[1] >= r[3] or o[3] <= r[1]:
+    r0, r1, r2, r3 = r
+    o0, o1, o2, o3 = o
+    if o0 >= r2 or o2 <= r0 or o1 >= r3 or o3 <= r1:
         return r
+    # the parts above, below, left and right of o, in that order: the first of the largest
+    # (only the winner is made a tuple)
     best: Box | None = None
     best_area = 0
-    for c in (
-        (r[0], r[1], r[2], o[1]),
-        (r[0], o[3], r[2], r[3]),
-        (r[0], r[1], o[0], r[3]),
-        (o[2], r[1], r[2], r[3]),
-    ):
-        if c[2] > c[0] and c[3] > c[1]:
-            area = (c[2] - c[0]) * (c[3] - c[1])
-            if area > best_area:
-                best, best_area = c, area
+    w = r2 - r0
+    h = r3 - r1
+    if w > 0:
+        if o1 > r1:
+            best_area = w * (o1 - r1)
+            best = (r0, r1, r2, o1)
+        if r3 > o3 and w * (r3 - o3) > best_area:
+            best_area = w * (r3 - o3)
+            best = (r0, o3, r2, r3)
+    if h > 0:
+        if o0 > r0 and (o0 - r0) * h > best_area:
+            best_area = (o0 - r0) * h
+            best = (r0, r1, o0, r3)
+        if r2 > o2 and (r2 - o2) * h > best_area:
+            best = (o2, r1, r2, r3)
     return best
 
 
@@ -220,8 +230,9 @@ class _Cand:
     # again mostly gets the same ids: then they are reused, being frozen values)
     made: tuple[ViewItem, str, _Seen] | None = None
     # what of those does not depend on the id: the words, the bounds, the line after its
-    # "[id] " and whether the tap point lies inside the bounds (worked out at the first _make)
-    tail: tuple[str, Bounds, str, bool] | None = None
+    # "[id] ", whether the tap point lies inside the bounds and the short class (worked out
+    # at the first _make)
+    tail: tuple[str, Bounds, str, bool, str] | None = None
 
 
 _new_cand = slot_maker(
@@ -375,12 +386,17 @@ class ViewBuilder:
 
         shown = layout.ime if keyboard is None else keyboard
         header = _header(layout.package, activity, shown, focused, layout.dialog)
-        notes = [
-            f"! web page [{vid}]: most of its text is missing from the tree; "
-            "use the screenshot or scroll"
-            for cand, vid in zip(layout.cands, ids, strict=True)
-            if cand.web_thin
-        ]
+        # (only _layout marks candidates web_thin, each one of its own layout's thin_webs)
+        notes = (
+            [
+                f"! web page [{vid}]: most of its text is missing from the tree; "
+                "use the screenshot or scroll"
+                for cand, vid in zip(layout.cands, ids, strict=True)
+                if cand.web_thin
+            ]
+            if layout.thin_webs
+            else []
+        )
         if not items:
             notes.append("(no elements: the screen may be loading, locked or secure)")
         body = tuple(lines)
@@ -389,7 +405,7 @@ class ViewBuilder:
             kept = set(ids)
             diff = _screen_diff(
                 tuple(appeared),
-                tuple(s.line for s in self._prev if s.id not in kept),
+                tuple([s.line for s in self._prev if s.id not in kept]),
                 body == self._prev_body,
             )
         self._prev = tuple(seen)
@@ -645,13 +661,13 @@ def _make(cand: _Cand, vid: int, e: Element) -> tuple[ViewItem, str, _Seen]:
     tail = cand.tail
     if tail is None:
         tail = cand.tail = _tail(cand, e)
-    text, bounds, rest, inside = tail
+    text, bounds, rest, inside, short = tail
     tap = cand.tap
     if vid >= 0 and inside:
         item = _view_item(
             vid,
             cand.index,
-            _class_info(e.class_name)[0],
+            short,
             text,
             bounds,
             tap,
@@ -675,7 +691,7 @@ def _make(cand: _Cand, vid: int, e: Element) -> tuple[ViewItem, str, _Seen]:
     return item, line, _make_seen(vid, cand.sig, cand.loose, cand.box, line, e.editable)
 
 
-def _tail(cand: _Cand, e: Element) -> tuple[str, Bounds, str, bool]:
+def _tail(cand: _Cand, e: Element) -> tuple[str, Bounds, str, bool, str]:
     """What :func:`_make` makes of ``cand`` whatever its id (see ``_Cand.tail``)."""
     text = cand.own
     if cand.folded:
@@ -687,7 +703,7 @@ def _tail(cand: _Cand, e: Element) -> tuple[str, Bounds, str, bool]:
     # an element seldom is clipped: then its own (equal, frozen) Bounds will do
     if not (b.x1 == x1 and b.y1 == y1 and b.x2 == x2 and b.y2 == y2):
         b = _bounds(x1, y1, x2, y2)
-    return text, b, _line_rest(text, cand.tappable, e), inside
+    return text, b, _line_rest(text, cand.tappable, e), inside, _class_info(e.class_name)[0]
 
 
 def render_screen(
@@ -881,20 +897,33 @@ def _scan(f: _Frame, lo: int, hi: int) -> dict[int, _Cand]:
     path = f.path
     n = len(els)
     region: list[Box] = [screen_box] * n
+    # by element: a window none of whose occluders its region meets (-1: none known); a
+    # child's region lies inside its parent's, so one of that window needs no checking
+    clear: list[int] = [-1] * n
     absorber: list[int] = [-1] * n
     cand_of: dict[int, _Cand] = {}
     folds: dict[int, list[tuple[int, str]]] = {}
     for i in range(lo, hi):
         e = els[i]
         p = e.parent
+        # (one assignment apiece: a packed one builds and unpacks a tuple)
         if p is None:
-            base, up, parent_path = screen_box, -1, hash(e.package)
+            base = screen_box
+            up = -1
+            parent_path = hash(e.package)
+            seen = -1
         else:
-            base, up, parent_path = region[p], absorber[p], path[p]
+            base = region[p]
+            up = absorber[p]
+            parent_path = path[p]
+            seen = clear[p]
         cls = e.class_name
         path[i] = hash((parent_path, cls, e.resource_id))
         b = e.bounds
-        bx1, by1, bx2, by2 = b.x1, b.y1, b.x2, b.y2
+        bx1 = b.x1
+        by1 = b.y1
+        bx2 = b.x2
+        by2 = b.y2
         box: Box | None = None
         if bx2 > bx1 and by2 > by1:
             x1 = bx1 if bx1 > base[0] else base[0]
@@ -912,14 +941,19 @@ def _scan(f: _Frame, lo: int, hi: int) -> dict[int, _Cand]:
         if not 0 <= w < n_windows:
             w = n_windows
         if box is not None and e.visible:
-            for o in occluders[w]:
-                if o[0] >= box[2] or o[2] <= box[0] or o[1] >= box[3] or o[3] <= box[1]:
-                    continue  # no overlap: _subtract would give box back
-                box = _subtract(box, o)
-                if box is None:
-                    break
+            if seen != w:
+                whole = box
+                for o in occluders[w]:
+                    if o[0] >= box[2] or o[2] <= box[0] or o[1] >= box[3] or o[3] <= box[1]:
+                        continue  # no overlap: _subtract would give box back
+                    box = _subtract(box, o)
+                    if box is None:
+                        break
+                if box is whole:  # (_subtract gives a new rectangle where they overlap)
+                    seen = w
         else:
             box = None
+        clear[i] = seen
         clip[i] = box
         editable = e.editable
         tappable = (
@@ -941,7 +975,13 @@ def _scan(f: _Frame, lo: int, hi: int) -> dict[int, _Cand]:
         kind = kinds[w]
         if kind == "ime":
             continue
-        label = _own_label(e, max_label) if e.text or e.content_desc or editable else ""
+        if e.text or e.content_desc or editable:
+            # _own_label's memo first: most words were seen on an earlier screen
+            label = _LABELS.get((e.text, e.content_desc, e.hint if editable else None, max_label))
+            if label is None:
+                label = _own_label(e, max_label)
+        else:
+            label = ""
         if tappable or editable or e.scrollable:
             cand_of[i] = _new_cand(
                 i, box, ranks[w], tappable, label, [], 0, 0, _NO_TAP, False, None, None
@@ -992,11 +1032,14 @@ def _pages(f: _Frame, end: list[int], lo: int, hi: int) -> list[tuple[int, Box, 
     return pages
 
 
+_RANK_INDEX = attrgetter("window_rank", "index")
+
+
 def _order(cand_of: dict[int, _Cand], f: _Frame, end: list[int]) -> list[_Cand]:
     """The candidates in order (app windows, then dialogs, then system bars; depth-first
     inside each), with their signatures and tap points."""
     els, path = f.els, f.path
-    cands = sorted(cand_of.values(), key=lambda c: (c.window_rank, c.index))
+    cands = sorted(cand_of.values(), key=_RANK_INDEX)
     for k, c in enumerate(cands):
         e = els[c.index]
         first_fold = c.folded[0] if c.folded else ""

@@ -183,23 +183,20 @@ def screen_parts(
         infos.append(info)
         for i, n in enumerate(win.nodes):
             v = n.view
-            cls = v.cls
-            text = v.text if isinstance(v.text, str) else ""
-            desc = v.desc if isinstance(v.desc, str) else ""
-            hint = v.hint if isinstance(v.hint, str) else ""
             # the parent as an absolute index: the same node at the same index can have a
-            # different parent index when the windows before it changed size
+            # different parent index when the windows before it changed size; the words as
+            # the view holds them (strs, once laid out), which the element's are made from
             key = (
                 base + i,
                 base + n.parent if n.parent >= 0 else -1,
                 n.depth,
                 w_index,
-                text,
-                desc,
+                v.text,
+                v.desc,
                 v.rid,
-                cls,
+                v.cls,
                 pkg,
-                hint,
+                v.hint,
                 n.x1,
                 n.y1,
                 n.x2,
@@ -219,6 +216,10 @@ def screen_parts(
             if hit is not None:
                 append(hit)
                 continue
+            cls = v.cls
+            text = v.text if isinstance(v.text, str) else ""
+            desc = v.desc if isinstance(v.desc, str) else ""
+            hint = v.hint if isinstance(v.hint, str) else ""
             editable = infer_editable(
                 cls,
                 editable_attr=False,

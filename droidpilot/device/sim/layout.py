@@ -12,7 +12,7 @@ depth-first order: what ``uiautomator dump`` writes, what taps hit, what screens
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from droidpilot.device.sim.views import MATCH, WRAP, View
 
@@ -91,7 +91,7 @@ class Node:
 class Layout:
     """Lays out one window's tree: ``run(root, rect)`` then ``flatten(root)``."""
 
-    __slots__ = ("fields", "focus", "lang", "package", "scale")
+    __slots__ = ("_rids", "fields", "focus", "lang", "package", "scale")
 
     def __init__(
         self,
@@ -107,6 +107,11 @@ class Layout:
         self.package = package
         self.fields: Mapping[str, object] = fields if fields is not None else {}
         self.focus = focus
+        # the package's resource ids (looked up once here, not at each view with an id)
+        rids = _RIDS.get(package)
+        if rids is None:
+            rids = _RIDS[package] = {}
+        self._rids = rids
 
     def px(self, dp: float) -> int:
         return round(dp * self.scale) if dp else 0
@@ -120,12 +125,9 @@ class Layout:
 
     # ------------------------------------------------------------------ resolve
     def resolve(self, v: View) -> None:
-        lang = self.lang
         vid = v.id
         if vid:
-            rids = _RIDS.get(self.package)
-            if rids is None:
-                rids = _RIDS[self.package] = {}
+            rids = self._rids
             rid = rids.get(vid)
             if rid is None:
                 if len(rids) > 10_000:
@@ -133,11 +135,11 @@ class Layout:
                 rid = rids[vid] = vid if ":" in vid else f"{self.package}:id/{vid}"
             v.rid = rid
         if not isinstance(v.text, str):
-            v.text = v.text.get(lang)
+            v.text = v.text.get(self.lang)
         if not isinstance(v.desc, str):
-            v.desc = v.desc.get(lang)
+            v.desc = v.desc.get(self.lang)
         if not isinstance(v.hint, str):
-            v.hint = v.hint.get(lang)
+            v.hint = v.hint.get(self.lang)
         if v.editable:
             stored = self.fields.get(v.id) if v.id else None
             content = (
@@ -156,7 +158,7 @@ class Layout:
                 v.value = override
             sel = v.value if isinstance(v.value, int) else 0
             label = v.options[sel] if 0 <= sel < len(v.options) else ""
-            v.children[0].text = label if isinstance(label, str) else label.get(lang)
+            v.children[0].text = label if isinstance(label, str) else label.get(self.lang)
 
     # ------------------------------------------------------------------ measure
     def measure(self, v: View, aw: int, ah: int) -> tuple[int, int]:
@@ -301,7 +303,7 @@ class Layout:
                 widest = cw + m
         if flex:
             rest = max(0, inner_h - used) if bounded else 0
-            total = sum(f for _, f in flex)
+            total = sum([f for _, f in flex])
             for c, f in flex:
                 m = 2 * round(c.margin * s) if c.margin else 0
                 share = int(rest * f / total) if bounded else UNBOUNDED
@@ -342,7 +344,7 @@ class Layout:
                 tallest = ch + m
         if flex:
             rest = max(0, inner_w - used) if inner_w < UNBOUNDED else 0
-            total = sum(c.weight or 1.0 for c in flex)
+            total = sum([c.weight or 1.0 for c in flex])
             for c in flex:
                 m = 2 * self.px(c.margin)
                 share = int(rest * (c.weight or 1.0) / total)
@@ -428,15 +430,12 @@ class Layout:
         # a child with nothing under it is placed here, without the call: place() would only
         # move its box (most children are leaves)
         if kind == "col":
-            content = 0
-            for c in v.children:
-                b = c.box
-                content += b[3] - b[1] + (2 * round(c.margin * s) if c.margin else 0)
             cy = y + pad
+            # (the children's height matters only to these gravities)
             if "center" in grav and "center_horizontal" not in grav:
-                cy += max(0, (h - 2 * pad - content) // 2)
+                cy += max(0, (h - 2 * pad - _extent(v.children, s, 1)) // 2)
             elif "bottom" in grav:
-                cy += max(0, h - 2 * pad - content)
+                cy += max(0, h - 2 * pad - _extent(v.children, s, 1))
             centred = grav == "center" or "center_horizontal" in grav
             for c in v.children:
                 m = round(c.margin * s) if c.margin else 0
@@ -451,15 +450,12 @@ class Layout:
                     self.place(c, cx, cy + m)
                     cy += c.box[3] - c.box[1] + 2 * m
         elif kind == "row":
-            content = 0
-            for c in v.children:
-                b = c.box
-                content += b[2] - b[0] + (2 * round(c.margin * s) if c.margin else 0)
             cx = x + pad
+            # (the children's width matters only to these gravities)
             if grav == "center" or "center_horizontal" in grav:
-                cx += max(0, (w - 2 * pad - content) // 2)
+                cx += max(0, (w - 2 * pad - _extent(v.children, s, 0)) // 2)
             elif "end" in grav:
-                cx += max(0, w - 2 * pad - content)
+                cx += max(0, w - 2 * pad - _extent(v.children, s, 0))
             middle = "center" in grav
             for c in v.children:
                 m = round(c.margin * s) if c.margin else 0
@@ -549,41 +545,55 @@ class Layout:
     ) -> list[Node]:
         """The nodes with a non-empty visible part, depth first (bounds clipped to parents)."""
         nodes: list[Node] = [] if out is None else out
-        # depth first with a stack of (view, clip, depth, parent, index): children pushed last
-        # first, so they come off in order, each one's subtree before its next sibling
-        stack: list[tuple[View, tuple[int, int, int, int], int, int, int]] = [
-            (root, clip, depth, parent, index)
-        ]
-        pop = stack.pop
-        push = stack.append
-        add = nodes.append
-        new = object.__new__
-        while stack:
-            v, (cx1, cy1, cx2, cy2), d, up, i = pop()
-            x1, y1, x2, y2 = v.box
-            vx1 = x1 if x1 > cx1 else cx1
-            vy1 = y1 if y1 > cy1 else cy1
-            vx2 = x2 if x2 < cx2 else cx2
-            vy2 = y2 if y2 < cy2 else cy2
-            if vx2 <= vx1 or vy2 <= vy1:
-                continue
-            vis = (vx1, vy1, vx2, vy2)
-            v.vis = vis
-            me = len(nodes)
-            # Node(v, d, up, i, vis), without the call
-            n = new(Node)
-            n.view = v
-            n.depth = d
-            n.parent = up
-            n.index = i
-            n.x1 = vx1
-            n.y1 = vy1
-            n.x2 = vx2
-            n.y2 = vy2
-            add(n)
-            kids = v.children
-            if kids:
-                d += 1
-                for k in range(len(kids) - 1, -1, -1):
-                    push((kids[k], vis, d, me, k))
+        _flatten(nodes, (root,), clip, depth, parent, index)
         return nodes
+
+
+def _extent(children: Sequence[View], scale: float, axis: int) -> int:
+    """The length of measured ``children`` laid end to end, margins included, across x (axis
+    0) or y (axis 1)."""
+    total = 0
+    for c in children:
+        b = c.box
+        total += b[axis + 2] - b[axis] + (2 * round(c.margin * scale) if c.margin else 0)
+    return total
+
+
+def _flatten(
+    nodes: list[Node],
+    views: Sequence[View],
+    clip: tuple[int, int, int, int],
+    depth: int,
+    parent: int,
+    first: int,
+) -> None:
+    """Adds the visible ones of ``views`` (siblings from index ``first``, inside ``clip``) and
+    their visible descendants to ``nodes``, depth first: a call per container, the leaves
+    (most nodes) taken in the loop."""
+    cx1, cy1, cx2, cy2 = clip
+    add = nodes.append
+    new = object.__new__
+    for i, v in enumerate(views, first):
+        x1, y1, x2, y2 = v.box
+        vx1 = x1 if x1 > cx1 else cx1
+        vy1 = y1 if y1 > cy1 else cy1
+        vx2 = x2 if x2 < cx2 else cx2
+        vy2 = y2 if y2 < cy2 else cy2
+        if vx2 <= vx1 or vy2 <= vy1:
+            continue
+        vis = (vx1, vy1, vx2, vy2)
+        v.vis = vis
+        me = len(nodes)
+        # Node(v, depth, parent, i, vis), without the call
+        n = new(Node)
+        n.view = v
+        n.depth = depth
+        n.parent = parent
+        n.index = i
+        n.x1 = vx1
+        n.y1 = vy1
+        n.x2 = vx2
+        n.y2 = vy2
+        add(n)
+        if v.children:
+            _flatten(nodes, v.children, vis, depth + 1, me, 0)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+from droidpilot.device._construct import positional_twin
+
 if TYPE_CHECKING:
     from droidpilot.device.sim.app import Ctx
 
@@ -241,9 +243,10 @@ class View:
 
 # The builders below make most views of every frame as ``v = _new(View); _init(v, ...)``: the
 # same View as ``View(...)``, without the class call, which (Python 3.11) first packs the
-# keywords into a dict.
+# keywords into a dict, and with ``__init__``'s keyword-only parameters taken as positional
+# ones, whose defaults (most of them, for most views) cost no dict lookup each.
 _new = object.__new__
-_init = View.__init__
+_init = positional_twin(View.__init__)
 
 
 # --------------------------------------------------------------------------- layouts
@@ -813,18 +816,19 @@ def toolbar(
         up.value = "<"
         up.role = "up"
         kids.append(up)
-    kids.append(
-        View(
-            "TextView",
-            text=title,
-            size=20,
-            bold=True,
-            w=WRAP,
-            weight=1.0,
-            gravity="center_vertical",
-            role="title",
-        )
+    label = _new(View)
+    _init(
+        label,
+        "TextView",
+        text=title,
+        size=20,
+        bold=True,
+        w=WRAP,
+        weight=1.0,
+        gravity="center_vertical",
+        role="title",
     )
+    kids.append(label)
     kids.extend(actions)
     v = _new(View)
     _init(
@@ -851,13 +855,15 @@ def tabs(
     """A tab strip: each tab is clickable, the chosen one ``selected``."""
     kids: list[View] = []
     for i, label in enumerate(labels):
+        words = _new(View)
+        _init(words, "TextView", text=label, gravity="center", bold=i == selected)
         tab = _new(View)
         _init(
             tab,
             "androidx.appcompat.app.ActionBar$Tab",
             kind="col",
             desc=label,
-            children=[View("TextView", text=label, gravity="center", bold=i == selected)],
+            children=[words],
             clickable=True,
             selected=i == selected,
             w=WRAP,
@@ -882,6 +888,8 @@ def bottom_nav(
     """A bottom navigation bar (items with content-desc and a label)."""
     kids: list[View] = []
     for i, label in enumerate(labels):
+        words = _new(View)
+        _init(words, "TextView", text=label, size=12, gravity="center", bold=i == selected)
         item = _new(View)
         _init(
             item,
@@ -894,7 +902,7 @@ def bottom_nav(
             weight=1.0,
             pad=6,
             role="navitem",
-            children=[View("TextView", text=label, size=12, gravity="center", bold=i == selected)],
+            children=[words],
         )
         item.on_click = _select(on_select, i)
         kids.append(item)
