@@ -125,6 +125,9 @@ def trim_logits(model_dir: Path, rows: int = LOGITS_ROWS) -> bool:
     out_name = config["model"]["decoder"].get("outputs", {}).get("logits", "logits")
     model = onnx.load(str(path), load_external_data=False)
     graph = model.graph
+    p = "/droidpilot/logits_rows/"
+    if any(n.name == p + "Pad" for n in graph.node):
+        return True  # trimmed already
     producer = {o: n for n in graph.node for o in n.output}
     last = producer.get(out_name)
     head = last
@@ -133,7 +136,6 @@ def trim_logits(model_dir: Path, rows: int = LOGITS_ROWS) -> bool:
     if last is None or head is None or head.op_type not in ("MatMul", "MatMulNBits", "Gemm"):
         logger.warning("%s: no vocabulary projection found; logits left whole", path)
         return False
-    p = "/droidpilot/logits_rows/"
     consts = {
         p + "start": np.array([-rows], np.int64),
         p + "end": np.array([np.iinfo(np.int64).max], np.int64),
