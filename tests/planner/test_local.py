@@ -276,7 +276,7 @@ def test_onnx_drafts_keep_the_greedy_output(hf, ort, monkeypatch) -> None:  # ty
             right = [*(want.completion_token_ids or []), eos]
 
             def draft(
-                prompt_ids: list[int], out: list[int], limit: int, right: list[int] = right
+                context: list[int], out: list[int], limit: int, right: list[int] = right
             ) -> list[int]:
                 guess = right[len(out) : len(out) + limit]
                 if len(out) % 3 == 1 and len(guess) > 2:

@@ -112,7 +112,8 @@ def trim_logits(model_dir: Path, rows: int = LOGITS_ROWS) -> bool:
     onto the vocabulary; the earlier rows of ``logits`` come back as zeros.
 
     onnxruntime-genai allocates ``logits`` for every position of a run, so the output keeps
-    its shape (a ``Pad`` in front of the projection). Generation reads the last row, and a
+    its shape: a ``Slice`` feeds the projection the last hidden states, a ``Pad`` puts its
+    rows back at the end. Generation reads the last row, and a
     checked draft the last few. Returns False (and leaves the model as it is) where the graph
     does not end in a projection it knows; records ``rows`` in :data:`EXPORT_INFO`.
     """
@@ -473,6 +474,7 @@ class OnnxBackend:
                 logprobs.append(float(row[token]) - m - float(np.log(np.exp(row - m).sum())))
             return token
 
+        context = [*self._recent_flat, *prompt_ids]  # what drafts are looked up in
         cached = len(prompt_ids)  # what the cache holds: the prompt and out[: cached - len]
         token = choose(np.asarray(gen.get_logits(), dtype=np.float32)[0, -1])
         while True:
@@ -486,7 +488,7 @@ class OnnxBackend:
             if len(out) >= max_tokens:
                 break
             # run the chosen token, and a draft of what may follow it, in one pass
-            draft = self._draft(prompt_ids, out, min(self.draft_max, max_tokens - len(out)))
+            draft = self._draft(context, out, min(self.draft_max, max_tokens - len(out)))
             gen.append_tokens(np.asarray([token, *draft], dtype=np.int32))
             self.decode_runs += 1
             self.drafted_tokens += len(draft)
@@ -516,12 +518,10 @@ class OnnxBackend:
                 break
         return out, logprobs, finish, cached - len(prompt_ids)
 
-    def _draft(self, prompt_ids: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
-        """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` over
-        this backend's recent replies, then the prompt."""
-        if limit <= 0:
-            return []
-        return prompt_lookup([*self._recent_flat, *prompt_ids], out, limit)
+    def _draft(self, context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
+        """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` in
+        ``context`` (this backend's recent replies, then the prompt)."""
+        return prompt_lookup(context, out, limit)
 
     def _remember(self, out: Sequence[int]) -> None:
         """Keep ``out`` among the recent replies drafts are looked up in."""
