@@ -1116,7 +1116,7 @@ def train_grpo_cmd(
 # ---- block: agent (run, eval, collect, export, view) ----
 
 _ORACLE_NOTE = "oracle: replaying the task's scripted solution through the loop (not a model)"
-_DECIDERS: dict[tuple[str, str | None, str | None], Any] = {}
+_DECIDERS: dict[tuple[str, str | None, str | None, str | None], Any] = {}
 
 
 def _choose_backend(backend: str | None, model: str | None, base_url: str | None) -> str:
@@ -1143,19 +1143,31 @@ def agent_device(spec: str | None, lang: str, keep_xml: bool = False) -> Any:
     return device
 
 
-def agent_decider(backend: str, model: str | None, base_url: str | None, task: Any) -> Any:
+def agent_decider(
+    backend: str, model: str | None, base_url: str | None, task: Any, style: str | None = None
+) -> Any:
     """The decider of an episode: the oracle of ``task``, or a planner over a backend (built
-    once per process and reused)."""
+    once per process and reused). ``style`` names the prompt style (default: the model's own,
+    from its ``droidpilot.json``; ``full`` for the oracle)."""
     from droidpilot.planner.default import planner_for
+    from droidpilot.planner.planner import Planner
+    from droidpilot.planner.prompt import prompt_style
     from droidpilot.policy.teacher import OraclePolicy
 
+    try:
+        chosen = prompt_style(style) if style is not None else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if backend == "oracle":
         if task is None:
             raise ConfigError("--backend oracle replays a catalog task's solution: give --task ID")
-        return OraclePolicy(task)
-    key = (backend, model, base_url)
+        return OraclePolicy(task, chosen or "full")
+    key = (backend, model, base_url, style)
     if key not in _DECIDERS:
-        _DECIDERS[key] = planner_for(agent_backend(backend, model, base_url))
+        planner = planner_for(agent_backend(backend, model, base_url))
+        if chosen is not None:
+            planner = Planner(planner.backend, planner.config.styled(chosen))
+        _DECIDERS[key] = planner
     return _DECIDERS[key]
 
 
@@ -1418,6 +1430,7 @@ def _worker_spec(
     base_url: str | None,
     lang: str | None,
     config: Any,
+    style: str | None = None,
 ) -> Any:
     import functools
 
@@ -1425,7 +1438,7 @@ def _worker_spec(
 
     return WorkerSpec(
         make_device=functools.partial(agent_device, device_spec, lang or "en"),
-        make_decider=functools.partial(agent_decider, backend, model, base_url),
+        make_decider=functools.partial(agent_decider, backend, model, base_url, style=style),
         agent=config,
     )
 
@@ -1512,6 +1525,13 @@ def _collect_with_progress(as_json: bool, run: Any = None, **kwargs: Any) -> Any
 @click.option(
     "--screenshots/--no-screenshots", default=True, show_default=True, help="Save a PNG per step."
 )
+@click.option(
+    "--prompt-style",
+    type=click.Choice(["full", "compact"]),
+    default=None,
+    help="How step prompts are written (default: the model's own; full for the oracle). "
+    "Demonstrations record it, and a model trained on them is run with it.",
+)
 @_model_options
 def collect_cmd(
     pattern: str,
@@ -1524,6 +1544,7 @@ def collect_cmd(
     seed: int,
     approve: str,
     screenshots: bool,
+    prompt_style: str | None,
     device_spec: str,
     backend: str | None,
     model: str | None,
@@ -1556,6 +1577,7 @@ def collect_cmd(
             spend_cap,
             lang,
             as_json,
+            prompt_style,
         )
         return
     if shared_model:
@@ -1576,7 +1598,7 @@ def collect_cmd(
             screenshots=screenshots,
             hierarchy=False,
         )
-        worker = _worker_spec(device_spec, kind, model, base_url, lang, config)
+        worker = _worker_spec(device_spec, kind, model, base_url, lang, config, prompt_style)
         report = _collect_with_progress(
             as_json,
             run_dir=Path(out),
@@ -1632,6 +1654,7 @@ def _ray_collect_cmd(
     spend_cap: float | None,
     lang: str | None,
     as_json: bool,
+    prompt_style: str | None = None,
 ) -> None:
     """`collect --ray`: the same collect, on a Ray cluster (droidpilot.policy.distributed)."""
     import functools
@@ -1645,6 +1668,8 @@ def _ray_collect_cmd(
         kind = _choose_backend(backend, model, base_url)
         if shared_model and kind == "oracle":
             raise ConfigError("--shared-model serves a model; --backend oracle has none")
+        if shared_model and prompt_style is not None:
+            raise ConfigError("--shared-model runs the model with its own prompt style")
         specs = by_pattern(pattern)
         config = AgentConfig(
             max_steps=max_steps,
@@ -1655,7 +1680,9 @@ def _ray_collect_cmd(
             hierarchy=False,
         )
         adb = device_spec == "adb"
-        worker = _worker_spec("sim" if adb else device_spec, kind, model, base_url, lang, config)
+        worker = _worker_spec(
+            "sim" if adb else device_spec, kind, model, base_url, lang, config, prompt_style
+        )
         options = RayOptions(
             address=address or None, workers=0 if adb and workers == 1 else workers,
             devices="adb" if adb else "worker",

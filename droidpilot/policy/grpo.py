@@ -39,6 +39,7 @@ from typing import Any, Literal
 from droidpilot.errors import ConfigError
 from droidpilot.planner.default import planner_config_for
 from droidpilot.planner.planner import Planner, PlannerConfig
+from droidpilot.planner.prompt import PromptStyle, prompt_style, style_of
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.splits import TRAIN_SEEDS, VALIDATION_SEEDS, split_of, train_templates
 from droidpilot.policy.train import (
@@ -154,11 +155,12 @@ def rollout(
     sampling: Sampling,
     constrain: bool = False,
     max_steps: int | None = None,
+    style: PromptStyle | None = None,
 ) -> Rollout:
-    """One episode of ``task`` with the planner over ``backend``; its steps for the update."""
-    planner = Planner(
-        backend, PlannerConfig(plan_first=False, sampling=sampling, constrain=constrain)
-    )
+    """One episode of ``task`` with the planner over ``backend``, its step prompts written in
+    ``style`` (default ``full``); its steps for the update."""
+    config = PlannerConfig(plan_first=False, sampling=sampling, constrain=constrain)
+    planner = Planner(backend, config.styled(style) if style is not None else config)
     agent = Agent(
         _sim_device(task.seed),
         planner,
@@ -218,6 +220,7 @@ def evaluate_policy(
     max_thinking_tokens: int | None = None,
     constrain: bool = False,
     max_steps: int | None = None,
+    style: PromptStyle | None = None,
 ) -> EvalResult:
     """Greedy episodes of every task x seed (validation seeds); success and mean return."""
     greedy = Sampling(
@@ -234,7 +237,7 @@ def evaluate_policy(
         ok = 0
         for seed in seeds:
             r = rollout(backend, spec.instantiate(seed), run_dir, sampling=greedy,
-                        constrain=constrain, max_steps=max_steps)  # fmt: skip
+                        constrain=constrain, max_steps=max_steps, style=style)  # fmt: skip
             ok += r.success
             returns.append(r.return_)
         wins += ok
@@ -417,6 +420,13 @@ def thinking_cap(cfg: GRPOConfig) -> int | None:
     return planner_config_for(cfg.model).sampling.max_thinking_tokens
 
 
+def _model_style(model: str | Path) -> PromptStyle:
+    """The prompt style the model at ``model`` was trained on (its ``droidpilot.json``)."""
+    config = planner_config_for(model)
+    found = style_of(config.system)
+    return prompt_style(found or "full")
+
+
 def train_grpo(
     cfg: GRPOConfig, *, on_iteration: Callable[[dict[str, Any]], None] | None = None
 ) -> GRPOReport:
@@ -437,6 +447,8 @@ def train_grpo(
         freeze_below(model, cfg.train_layers)
     ref_model = copy.deepcopy(model).eval() if cfg.beta > 0 else None
     think_cap = thinking_cap(cfg)
+    # rollouts prompt the model as the planner will: in the style it was trained on
+    style = _model_style(cfg.model)
     tasks = cfg.tasks or train_templates()
     val_tasks = cfg.val_tasks or tasks
     val_seeds = [VALIDATION_SEEDS.start + k for k in range(cfg.val_seeds)]
@@ -446,7 +458,7 @@ def train_grpo(
     if val_seeds:
         before = evaluate_policy(backend, val_tasks, val_seeds, rollouts_dir / "val-before",
                                  max_new_tokens=cfg.max_new_tokens, constrain=cfg.constrain,
-                                 max_thinking_tokens=think_cap,
+                                 max_thinking_tokens=think_cap, style=style,
                                  max_steps=cfg.max_steps)  # fmt: skip
         logger.info("validation before: %d/%d", before.successes, before.episodes)
     optimizer = torch.optim.AdamW(
@@ -478,6 +490,7 @@ def train_grpo(
                         sampling=sampling,
                         constrain=cfg.constrain,
                         max_steps=cfg.max_steps,
+                        style=style,
                     )
                 )
             groups.append(Group(task_id=tid, seed=seed, rollouts=tuple(rolls)))
@@ -517,7 +530,7 @@ def train_grpo(
     if val_seeds:
         after = evaluate_policy(backend, val_tasks, val_seeds, rollouts_dir / "val-after",
                                 max_new_tokens=cfg.max_new_tokens, constrain=cfg.constrain,
-                                max_thinking_tokens=think_cap,
+                                max_thinking_tokens=think_cap, style=style,
                                 max_steps=cfg.max_steps)  # fmt: skip
         logger.info("validation after: %d/%d", after.successes, after.episodes)
     seconds = time.perf_counter() - t0

@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING
 from droidpilot.device.base import ActionResult, Device
 from droidpilot.errors import ModelTimeout, NotSupportedError, PlannerError
 from droidpilot.planner.planner import Decision
-from droidpilot.planner.prompt import HistoryEntry, build_step_prompt, render_action
+from droidpilot.planner.prompt import (
+    HistoryEntry,
+    PromptStyle,
+    build_step_prompt,
+    prompt_style,
+    render_action,
+)
 from droidpilot.policy.reasoning import explain
 from droidpilot.tasks.oracle import Driver
 from droidpilot.tasks.spec import Task
@@ -174,10 +180,15 @@ class OracleTeacher:
 
 
 class OraclePolicy:
-    """A decider for the agent's loop that replays a task's oracle (``--backend oracle``)."""
+    """A decider for the agent's loop that replays a task's oracle (``--backend oracle``).
 
-    def __init__(self, task: Task) -> None:
+    Each step records the prompt a model would have been given there, written in ``style``
+    (a :class:`~droidpilot.planner.prompt.PromptStyle` or its name): a model trained on the
+    episodes is then run with the same style."""
+
+    def __init__(self, task: Task, style: PromptStyle | str = "full") -> None:
         self.task = task
+        self.style = prompt_style(style) if isinstance(style, str) else style
         self.teacher = OracleTeacher(task)
 
     def reset(self, goal: str | None = None) -> None:
@@ -197,7 +208,12 @@ class OraclePolicy:
         thought = explain(self.task, action, obs)  # the demonstration's reasoning
         # the prompt a model would have seen here, so oracle episodes are demonstrations
         prompt = build_step_prompt(
-            goal=goal, view=obs.view, memory=list(memory or ()), history=list(history or ())
+            goal=goal,
+            view=obs.view,
+            memory=list(memory or ()),
+            history=list(history or ()),
+            budget=self.style.budget,
+            system=self.style.system,
         )
         return Decision(
             thought=thought,

@@ -42,6 +42,7 @@ from typing import Any
 from droidpilot.errors import BackendUnavailable, ConfigError
 from droidpilot.planner.default import PLANNER_SETTINGS
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
+from droidpilot.planner.prompt import PROMPT_STYLES, style_of
 from droidpilot.policy.export import step_rows
 from droidpilot.policy.splits import split_of
 from droidpilot.types import Message
@@ -58,6 +59,7 @@ __all__ = [
     "load_examples",
     "load_tokenizer",
     "machine",
+    "prompt_style_of",
     "seed_everything",
     "target_logits",
     "tokenize_examples",
@@ -176,6 +178,28 @@ def load_examples(
             f"{'/'.join(splits)} split"
         )
     return examples, stats
+
+
+def prompt_style_of(examples: Sequence[Example]) -> str:
+    """The prompt style (:data:`~droidpilot.planner.prompt.PROMPT_STYLES`) the examples'
+    prompts were written in, known by their system text: a trained model is run with it, so
+    examples in several styles, or in a style the planner cannot write, are refused."""
+    found: Counter[str | None] = Counter()
+    for ex in examples:
+        system = next((m.content for m in ex.prompt if m.role == "system"), None)
+        found[style_of(system) if system is not None else None] += 1
+    if None in found:
+        raise ConfigError(
+            f"{found[None]} of {len(examples)} examples have a system text that is not one of "
+            f"the planner's prompt styles ({', '.join(PROMPT_STYLES)}): the planner could not "
+            "give a model trained on them the same prompt"
+        )
+    if len(found) > 1:
+        mix = ", ".join(f"{n} {name}" for name, n in sorted(found.items(), key=str))
+        raise ConfigError(f"the examples mix prompt styles ({mix}): collect them in one style")
+    (style,) = found
+    assert style is not None
+    return style
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -526,6 +550,7 @@ def train_sft(
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     examples, stats = load_examples(cfg.runs, only_success=cfg.only_success, splits=cfg.splits)
+    style = prompt_style_of(examples)
     model, tokenizer, base_path = load_base(cfg.base, device)
     data, over = tokenize_examples(tokenizer, examples, cfg.max_seq)
     if not data:
@@ -617,7 +642,7 @@ def train_sft(
     if not stopped and capped:
         stopped = "max_steps"
     seconds = time.perf_counter() - t0
-    model = _save(model, tokenizer, cfg.out, lora=cfg.lora)
+    model = _save(model, tokenizer, cfg.out, lora=cfg.lora, style=style)
     report = SFTReport(
         out=cfg.out,
         data=stats,
@@ -644,11 +669,24 @@ def train_sft(
         results=report.as_json(),
         machine_doc=machine(device),
         started_at=started_at,
+        extra={"history": _lineage(base_path)},
     )
     return report
 
 
-def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool) -> Any:
+def _lineage(base: Path) -> list[Any]:
+    """The card of the trained model that a run started from (its earlier stages), if any."""
+    card = base / CARD_JSON
+    if not card.is_file():
+        return []
+    try:
+        return [json.loads(card.read_text(encoding="utf-8"))]
+    except (OSError, json.JSONDecodeError) as exc:
+        logger.warning("%s: unreadable model card, left out of the new card (%s)", card, exc)
+        return []
+
+
+def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "full") -> Any:
     out.mkdir(parents=True, exist_ok=True)
     if lora:
         model.save_pretrained(str(out / "adapter"))
@@ -663,6 +701,7 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool) -> Any:
             {
                 "plan_first": False,
                 "constrain": True,
+                "prompt": style,
                 "sampling": {
                     "temperature": 0.0,
                     "top_p": 1.0,

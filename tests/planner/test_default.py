@@ -21,6 +21,7 @@ from droidpilot.planner.default import (
     shipped_default,
     write_delta,
 )
+from droidpilot.planner.prompt import COMPACT_SYSTEM_PROMPT, SYSTEM_PROMPT
 
 pytest.importorskip("torch")
 pytest.importorskip("safetensors")
@@ -232,6 +233,19 @@ def test_planner_settings_file(tmp_path: Path) -> None:
     (tmp_path / PLANNER_SETTINGS).write_text(json.dumps(SETTINGS), encoding="utf-8")
     cfg = planner_config_for(tmp_path)
     assert (cfg.plan_first, cfg.constrain, cfg.sampling.max_tokens) == (False, True, 40)
+    assert cfg.system == SYSTEM_PROMPT  # no "prompt": the full style
+    (tmp_path / PLANNER_SETTINGS).write_text(
+        json.dumps({**SETTINGS, "prompt": "compact"}), encoding="utf-8"
+    )
+    cfg = planner_config_for(tmp_path)
+    assert cfg.system == COMPACT_SYSTEM_PROMPT
+    assert cfg.budget.thought_chars == 0
+    assert cfg.constrain is True  # the rest still read
+    (tmp_path / PLANNER_SETTINGS).write_text(
+        json.dumps({**SETTINGS, "prompt": "tiny"}), encoding="utf-8"
+    )
+    with pytest.raises(ModelNotFound, match=r"bad planner settings.*unknown prompt style 'tiny'"):
+        planner_config_for(tmp_path)
     (tmp_path / PLANNER_SETTINGS).write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelNotFound, match="unreadable planner settings"):
         planner_config_for(tmp_path)

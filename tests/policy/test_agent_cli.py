@@ -145,6 +145,26 @@ def test_free_goal_with_a_scripted_model(tmp_path: Path) -> None:
     assert doc["steps"] == 2
 
 
+def test_collect_writes_demonstrations_in_the_prompt_style_asked(tmp_path: Path) -> None:
+    from droidpilot.planner.prompt import COMPACT_SYSTEM_PROMPT
+    from droidpilot.policy.trajectory import read_steps
+
+    run = tmp_path / "run"
+    args = ["collect", "--tasks", "WalletAskBalance", "--episodes", "1", "--out", str(run)]
+    code, out, _ = invoke(*args, "--backend", "oracle", "--prompt-style", "compact", "--json")
+    assert code == 0, out
+    (episode,) = [p for p in run.iterdir() if p.is_dir()]
+    steps = read_steps(episode)
+    assert len(steps) >= 2
+    for rec in steps:
+        assert rec.prompt[0].content == COMPACT_SYSTEM_PROMPT
+    assert "0. open_app" in steps[1].prompt[1].content
+    assert steps[0].reasoning not in steps[1].prompt[1].content  # no past thoughts
+    code, _, err = invoke(*args, "--backend", "oracle", "--prompt-style", "tiny", "--json")
+    assert code == 2
+    assert "'tiny' is not one of 'full', 'compact'" in err
+
+
 def test_collect_export_view(tmp_path: Path) -> None:
     run = tmp_path / "run"
     code, out, _ = invoke(

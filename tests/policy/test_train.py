@@ -145,7 +145,9 @@ def test_sft_changes_the_weights_and_writes_a_card(sft_model: Path, tiny_model: 
     assert card["machine"]["device"] == "cpu"
     assert card["machine"]["cpu_count"]
     assert (sft_model / "README.md").read_text().startswith("# droidpilot planner model")
-    assert json.loads((sft_model / "droidpilot.json").read_text())["plan_first"] is False
+    settings = json.loads((sft_model / "droidpilot.json").read_text())
+    assert settings["plan_first"] is False
+    assert settings["prompt"] == "full"  # the style the demonstrations were written in
 
 
 @pytest.mark.slow
@@ -234,6 +236,68 @@ def test_lora_sft_saves_a_merged_model_that_ships_as_exact_low_rank_factors(
         assert abs(built[k] - after[k]).max() < 1e-3, k
 
 
+def test_sft_takes_the_prompt_style_of_its_demonstrations(
+    demos: Path, tmp_path: Path, tiny_model: Path
+) -> None:
+    from droidpilot.errors import ConfigError
+    from droidpilot.planner.prompt import COMPACT_SYSTEM_PROMPT
+    from droidpilot.policy.train import (
+        Example,
+        SFTConfig,
+        load_examples,
+        prompt_style_of,
+        train_sft,
+    )
+    from droidpilot.types import Message
+
+    task = task_of("WalletAskBalance", 4)
+    cfg = AgentConfig(guard="allow", screenshots=False, hierarchy=False)
+    compact = tmp_path / "compact"
+    Agent(sim(4), OraclePolicy(task, "compact"), config=cfg).run(compact, task=task)
+    examples, _ = load_examples([compact])
+    assert prompt_style_of(examples) == "compact"
+    assert {e.prompt[0].content for e in examples} == {COMPACT_SYSTEM_PROMPT}
+    past = examples[-1].prompt[1].content.split("Recent steps:")[1].split("\n")[1]
+    assert past.endswith("-> screen changed")  # no thought after it
+    assert prompt_style_of(load_examples([demos])[0]) == "full"
+    with pytest.raises(ConfigError, match="mix prompt styles"):
+        train_sft(SFTConfig(runs=(demos, compact), out=tmp_path / "m", base=str(tiny_model)))
+    odd = Example(
+        prompt=(Message(role="system", content="You are helpful."), examples[0].prompt[1]),
+        completion=examples[0].completion,
+        task_id="WalletAskBalance",
+        seed=4,
+        lang="en",
+        episode_id="x",
+        step=0,
+    )
+    with pytest.raises(ConfigError, match="not one of the planner's prompt styles"):
+        prompt_style_of([*examples, odd])
+
+
+@pytest.mark.slow
+def test_sft_from_a_trained_model_in_another_style(sft_model: Path, tmp_path: Path) -> None:
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    task = task_of("WalletAskBalance", 5)
+    cfg = AgentConfig(guard="allow", screenshots=False, hierarchy=False)
+    compact = tmp_path / "compact"
+    Agent(sim(5), OraclePolicy(task, "compact"), config=cfg).run(compact, task=task)
+    out = tmp_path / "again"
+    report = train_sft(
+        SFTConfig(runs=(compact,), out=out, base=str(sft_model), max_seq=4096, batch_size=2,
+                  grad_accum=1, max_steps=1, lr=3e-3, warmup=0.0, seed=0)
+    )  # fmt: skip
+    assert report.optimizer_steps == 1
+    assert _changed(sft_model, out)
+    assert json.loads((out / "droidpilot.json").read_text())["prompt"] == "compact"
+    card = json.loads((out / "model_card.json").read_text())
+    (earlier,) = card["history"]  # the stage it started from
+    assert earlier["stage"] == "sft"
+    assert earlier["settings"]["lr"] == 3e-3
+    assert earlier["results"]["data"]["episodes"] == 2
+
+
 def test_sft_rejects_data_without_training_episodes(tmp_path: Path, tiny_model: Path) -> None:
     from droidpilot.errors import ConfigError
     from droidpilot.policy.train import SFTConfig, train_sft
@@ -261,6 +325,33 @@ def test_rollouts_sample_with_the_models_thinking_cap(tmp_path: Path) -> None:
     assert thinking_cap(GRPOConfig(model=str(model), out=tmp_path / "o")) == 64
     cfg = GRPOConfig(model=str(model), out=tmp_path / "o", max_thinking_tokens=8)
     assert thinking_cap(cfg) == 8  # set for the run: that one
+
+
+def test_rollouts_prompt_in_the_models_style(tmp_path: Path) -> None:
+    from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
+    from droidpilot.planner.prompt import COMPACT_SYSTEM_PROMPT, SYSTEM_PROMPT
+    from droidpilot.policy.grpo import _model_style, rollout
+    from droidpilot.types import Sampling
+
+    model = tmp_path / "sft"
+    model.mkdir()
+    assert _model_style(model).system == SYSTEM_PROMPT
+    (model / "droidpilot.json").write_text(json.dumps({"prompt": "compact"}))
+    style = _model_style(model)
+    assert style.name == "compact"
+    seen: list[CompletionRequest] = []
+
+    def script(req: CompletionRequest) -> str:
+        seen.append(req)
+        return '<think>Open it.</think>\nopen_app("Wallet")'
+
+    greedy = Sampling(temperature=0.0, top_p=1.0, max_tokens=32)
+    task = task_of("WalletAskBalance", 4)
+    rollout(ScriptedBackend(script), task, tmp_path / "r", sampling=greedy, max_steps=2,
+            style=style)  # fmt: skip
+    assert len(seen) == 2
+    assert all(req.messages[0].content == COMPACT_SYSTEM_PROMPT for req in seen)
+    assert "Open it" not in seen[1].messages[1].content
 
 
 def test_group_advantages_are_normalised_per_group() -> None:

@@ -1,0 +1,112 @@
+"""Teacher-forced step accuracy: how often a model picks the oracle's action on the oracle's
+own path, one step at a time (a finer measure than episode success while success is ~0).
+
+    .venv/bin/python scripts/step_accuracy.py [--model DIR ...] [--seed S] [--every N]
+                                              [--steps-per-episode K] [--out DIR]
+
+The oracle plays test seed S (default 2000, never trained on) of every N-th seen template
+(default 6) and of every held-out template, in the prompt style of each model (its
+``droidpilot.json``); each model then answers every recorded prompt (the first K steps of each
+episode, default 8) through the ONNX backend with its own planner settings (greedy, capped
+thought, constrained action). A step counts when the model's action is the oracle's, written
+the same way (``tap(43)``, ``type("tea", 5)``). Default model: the built default (ONNX fp32).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+DP = str(Path(sys.executable).with_name("droidpilot"))
+_ID = re.compile(r"^\s*\[(\d+)\]", re.M)
+
+
+def _split() -> tuple[list[str], list[str]]:
+    out = subprocess.run([DP, "train", "split", "--json"], capture_output=True, text=True,
+                         check=True).stdout  # fmt: skip
+    doc = json.loads(out)
+    return list(doc["train_templates"]), list(doc["heldout_templates"])
+
+
+def _demos(
+    out: Path, name: str, tasks: list[str], seed: int, style: str
+) -> list[dict[str, object]]:
+    run = out / f"oracle-{name}-{style}-s{seed}"
+    subprocess.run(
+        [DP, "collect", "--tasks", ",".join(tasks), "--episodes", str(len(tasks)),
+         "--seed", str(seed), "--backend", "oracle", "--prompt-style", style,
+         "--no-screenshots", "--out", str(run), "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = []
+    for steps in sorted(run.glob("*/steps.jsonl")):
+        for line in steps.read_text(encoding="utf-8").splitlines():
+            rows.append(json.loads(line))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--model", action="append", default=[])
+    ap.add_argument("--seed", type=int, default=2000)
+    ap.add_argument("--every", type=int, default=6)
+    ap.add_argument("--steps-per-episode", type=int, default=8)
+    ap.add_argument("--out", type=Path, default=Path("runs/step-accuracy"))
+    args = ap.parse_args()
+    if args.seed < 2000:
+        sys.exit("--seed: use test seeds (2000 and up; see `droidpilot train split`)")
+    from droidpilot.planner.backends.base import CompletionRequest
+    from droidpilot.planner.backends.ort import OnnxBackend
+    from droidpilot.planner.default import default_model, planner_config_for
+    from droidpilot.planner.prompt import style_of
+    from droidpilot.types import Message
+
+    seen, held = _split()
+    sets = {"seen": sorted(seen)[:: args.every], "held-out": sorted(held)}
+    models = [Path(m) for m in args.model] or [default_model("onnx")]
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("| model | style | templates | steps | same action as the oracle | taps: same element |"
+          " median model s |")  # fmt: skip
+    print("|---|---|---|---:|---:|---:|---:|")
+    for model in models:
+        cfg = planner_config_for(model)
+        style = style_of(cfg.system) or "full"
+        backend = OnnxBackend(model)
+        for name, tasks in sets.items():
+            rows = [r for r in _demos(args.out, name, tasks, args.seed, style)
+                    if int(str(r["step"])) < args.steps_per_episode]  # fmt: skip
+            hits: Counter[str] = Counter()
+            times = []
+            for row in rows:
+                prompt: list[dict[str, str]] = row["prompt"]  # type: ignore[assignment]
+                msgs = tuple(Message(role=m["role"], content=m["content"]) for m in prompt)
+                ids = tuple(int(i) for i in _ID.findall(str(row["screen_text"])))
+                t0 = time.perf_counter()
+                req = CompletionRequest(
+                    messages=msgs, sampling=cfg.sampling, constrain=cfg.constrain, element_ids=ids
+                )
+                c = backend.complete(req)
+                times.append(time.perf_counter() - t0)
+                want = " ".join(str(row["completion"]).split())
+                got = " ".join(c.text.split())
+                hits["steps"] += 1
+                hits["same"] += got == want
+                if want.startswith("tap("):
+                    hits["taps"] += 1
+                    hits["tap_same"] += got == want
+            times.sort()
+            n, taps = hits["steps"], hits["taps"]
+            print(f"| {model} | {style} | {name} ({len(tasks)}) | {n} | "
+                  f"{hits['same']}/{n} ({hits['same'] / max(n, 1):.0%}) | "
+                  f"{hits['tap_same']}/{taps} ({hits['tap_same'] / max(taps, 1):.0%}) | "
+                  f"{times[len(times) // 2] if times else 0:.2f} |", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
