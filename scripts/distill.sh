@@ -14,7 +14,7 @@
 # The shipped model came from two CPU runs (2 cores; docs/model.md has the figures):
 #   scripts/distill.sh --prompt-style full --out runs/distill/shipped   # ~65 min of training
 #   scripts/distill.sh --work runs/compact --from runs/distill/sft --seeds 6 --epochs 0.2 \
-#     --lr 3e-4 --max-seconds 6900                                       # ~2 h of training
+#     --lr 3e-4 --max-seconds 6900                                       # ~83 min of training
 # (the top 4 of 30 layers: a 0.18-epoch pass over 3 seeds of every training template in
 # English with the full prompt, then a 0.2-epoch pass over 6 seeds with the compact one).
 # --prompt-style: how the demonstrations' prompts are written, and so how the planner prompts
