@@ -89,6 +89,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: How a step's record starts its error when the device refused the action.
+_ACTION_FAILED = "action failed: "
+
 START = "start.json"
 
 #: Answers an ``ask_user`` question; ``None`` when nobody is there to answer.
@@ -303,6 +306,7 @@ class Agent:
         """Redo the executed actions of recorded steps on the rebuilt phone, observing as the
         loop did (one observation per step), and rebuild memory, history and the guard."""
         replay = getattr(self.decider, "replay", None)
+        failed: str | None = None  # why the step before was not carried out (a decider's cue)
         for rec in steps:
             obs = self._observe()
             if obs.view.text != rec.screen_text:
@@ -313,12 +317,26 @@ class Agent:
             ep.observed(screen_key(obs), rec.step)
             action = rec.action
             if action is not None and not isinstance(action, _AGENT_ONLY) and callable(replay):
-                replay(obs, action)
+                replay(obs, action, failed=failed)
+            failed = None
+            if action is not None and not isinstance(action, _AGENT_ONLY) and not rec.executed:
+                failed = rec.error or "the action was not carried out"
             if rec.executed and action is not None and not isinstance(action, _AGENT_ONLY):
                 self._perform(action, obs)
                 self._settle()
                 if rec.guard is not None:
                     ep.guard.executed(rec.guard)
+            elif action is not None and (rec.error or "").startswith(_ACTION_FAILED):
+                # the phone refused it, but maybe half-way (a type's tap focused the field,
+                # and a fault dialog came up): what it did then, it does again now
+                try:
+                    self._perform(action, obs)
+                except ActionFailed:
+                    pass
+                else:
+                    logger.warning(
+                        "resume: step %d's action failed when recorded, and not now", rec.step
+                    )
             ep.replayed(rec)
         if ep.task is not None and ep.base is not None:
             ep.state = ep.task.state(sim_phone(self.device), ep.base)
@@ -499,7 +517,7 @@ class Agent:
                 guard=verdict,
                 guard_s=guard_s,
                 act_s=self.clock() - a0,
-                error=f"action failed: {exc}",
+                error=f"{_ACTION_FAILED}{exc}",
                 penalties=(*penalties, invalid_action_penalty(str(exc))),
             )
         a1 = self.clock()

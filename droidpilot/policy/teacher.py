@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from droidpilot.device.base import ActionResult, Device
-from droidpilot.errors import ModelTimeout, NotSupportedError, PlannerError
+from droidpilot.errors import ActionFailed, ModelTimeout, NotSupportedError, PlannerError
 from droidpilot.planner.planner import Decision
 from droidpilot.planner.prompt import (
     HistoryEntry,
@@ -60,6 +60,7 @@ __all__ = [
     "OracleTeacher",
     "WatchedDevice",
     "describe",
+    "failure_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,27 @@ class _Cancelled(BaseException):
 
 
 _STOP = object()
+
+#: How the loop's history says an action was not carried out (see ``Agent``'s step).
+_NOT_DONE = ("failed: ", "refused by the safety guard: ", "not carried out: ")
+
+
+class _Failed:
+    """The loop's word that the oracle's last action failed, with the screen after it."""
+
+    __slots__ = ("message", "obs")
+
+    def __init__(self, obs: Observation, message: str) -> None:
+        self.obs = obs
+        self.message = message
+
+
+def failure_of(history: Sequence[HistoryEntry] | None) -> str | None:
+    """Why the last step of the loop's ``history`` was not carried out, or ``None``."""
+    if not history:
+        return None
+    outcome = history[-1].outcome
+    return outcome if outcome.startswith(_NOT_DONE) else None
 
 
 class _StepDevice:
@@ -92,6 +114,11 @@ class _StepDevice:
         got = self._t._in.get()
         if got is _STOP:
             raise _Cancelled
+        if isinstance(got, _Failed):
+            # the oracle's Driver deals with a refused action as with a real phone's (it
+            # types again after an interruption took the focus, or reports being stuck)
+            self._t._latest = got.obs
+            raise ActionFailed(got.message, serial=self.serial)
         assert isinstance(got, Observation)
         self._t._latest = got
         return ActionResult()
@@ -137,8 +164,12 @@ class OracleTeacher:
             return
         self._out.put(("final", final))
 
-    def next_action(self, obs: Observation) -> Action:
-        """The oracle's next action on the screen ``obs`` (its last one: answer or finish)."""
+    def next_action(self, obs: Observation, *, failed: str | None = None) -> Action:
+        """The oracle's next action on the screen ``obs`` (its last one: answer or finish).
+
+        ``failed``: why the loop did not carry out the oracle's previous action (the phone
+        refused it, the guard did); the oracle sees it as that action raising ActionFailed.
+        """
         if self._final is not None:
             return self._final
         self._latest = obs
@@ -148,7 +179,7 @@ class OracleTeacher:
             )
             self._thread.start()
         else:
-            self._in.put(obs)
+            self._in.put(obs if failed is None else _Failed(obs, failed))
         try:
             kind, value = self._out.get(timeout=self.timeout_s)
         except queue.Empty:
@@ -203,7 +234,7 @@ class OraclePolicy:
         history: Sequence[HistoryEntry] | None = None,
     ) -> Decision:
         started = time.perf_counter()
-        action = self.teacher.next_action(obs)
+        action = self.teacher.next_action(obs, failed=failure_of(history))
         text = render_action(action)
         thought = explain(self.task, action, obs)  # the demonstration's reasoning
         # the prompt a model would have seen here, so oracle episodes are demonstrations
@@ -228,9 +259,10 @@ class OraclePolicy:
             prompt=prompt,
         )
 
-    def replay(self, obs: Observation, action: Action) -> None:
-        """Catch up on a recorded step (resume): the oracle should choose the same action."""
-        again = self.teacher.next_action(obs)
+    def replay(self, obs: Observation, action: Action, *, failed: str | None = None) -> None:
+        """Catch up on a recorded step (resume): the oracle should choose the same action.
+        ``failed``: why the recorded step before it was not carried out, if it was not."""
+        again = self.teacher.next_action(obs, failed=failed)
         if again != action:
             logger.warning(
                 "oracle replay: recorded %s, the oracle now chooses %s",
@@ -274,6 +306,8 @@ class WatchedDevice:
         self.device = device
         self.serial = device.serial
         self.latest: Observation | None = None
+        #: why the latest action failed, until :meth:`take_failure` takes it
+        self.failed: str | None = None
 
     @property
     def phone(self) -> object:
@@ -285,7 +319,18 @@ class WatchedDevice:
         return self.latest
 
     def perform(self, action: Action) -> ActionResult:
-        return self.device.perform(action)
+        try:
+            result = self.device.perform(action)
+        except ActionFailed as exc:
+            self.failed = f"failed: {exc}"
+            raise
+        self.failed = None
+        return result
+
+    def take_failure(self) -> str | None:
+        """Why the latest action failed (once), or ``None`` when it did not."""
+        failed, self.failed = self.failed, None
+        return failed
 
     def current_app(self) -> str:
         return self.device.current_app()
@@ -320,7 +365,7 @@ class OracleScript:
         obs = self.watched.latest
         if obs is None:
             raise PlannerError("the oracle script has no observation yet")
-        action = self.teacher.next_action(obs)
+        action = self.teacher.next_action(obs, failed=self.watched.take_failure())
         thought = explain(self.teacher.task, action, obs)
         return f"<think>{thought}</think>\n{render_action(action)}"
 

@@ -288,3 +288,26 @@ def test_oracle_policy_question_and_travel(tmp_path: Path, task_id: str) -> None
         tmp_path, task=task
     )
     assert res.success is True, res.episode.reason
+
+
+@pytest.mark.parametrize("through", ["policy", "script"])
+def test_the_oracle_hears_of_a_failed_action_and_types_again(tmp_path: Path, through: str) -> None:
+    """An ANR dialog that comes up between a type's tap and its text makes the phone refuse
+    the type; the oracle is told (as its Driver would be by a real phone) and types again,
+    where before it went on as if the field were filled and got stuck at the search."""
+    task = task_of("TravelBookTrainAppNotResponding", seed=9, lang="en")
+    dev = sim()
+    if through == "policy":
+        res = Agent(dev, OraclePolicy(task), config=AgentConfig(guard="allow")).run(
+            tmp_path, task=task
+        )
+    else:
+        watched, planner, _ = scripted_oracle(task, dev)
+        res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
+    assert res.success is True, res.episode.reason
+    steps = read_steps(res.episode_dir)
+    failed = [s.step for s in steps if s.error and "no text field has focus" in s.error]
+    assert failed, "the fault this test is about did not happen (seed or fault rates moved)"
+    typed = [s for s in steps if s.action is not None and s.action.kind == "type"]
+    first = next(s for s in typed if s.step == failed[0])
+    assert any(s.step > first.step and s.action == first.action for s in typed)

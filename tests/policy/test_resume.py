@@ -4,6 +4,7 @@ actions are replayed, and the episode ends as an uninterrupted one does."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,3 +72,28 @@ def test_sigkill_then_resume(tmp_path: Path) -> None:
     assert ep is not None
     assert ep.steps == ref.steps
     assert ep.return_ == ref.return_
+
+
+def test_resume_after_an_action_the_phone_refused_half_way(tmp_path: Path) -> None:
+    """A type whose tap focused the field before an ANR dialog took the focus failed, and
+    yet it changed the phone: resuming does it again (and it fails again), so the rebuilt
+    phone shows the recorded screens, and the oracle is told of the failure as it was."""
+    task = task_of("TravelBookTrainAppNotResponding", seed=9, lang="en")
+    ref = Agent(sim(), OraclePolicy(task), config=AgentConfig(guard="allow")).run(
+        tmp_path / "ref", task=task, episode_id="ep"
+    )
+    assert ref.success is True
+    recorded = read_steps(ref.episode_dir)
+    failed = next(s.step for s in recorded if s.error and s.error.startswith("action failed"))
+    for keep in (failed + 1, failed + 2):  # killed right after the failure, and a step later
+        ep_dir = tmp_path / f"kept{keep}" / "ep"
+        shutil.copytree(ref.episode_dir, ep_dir)
+        lines = (ep_dir / "steps.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+        (ep_dir / "steps.jsonl").write_text("".join(lines[:keep]), encoding="utf-8")
+        (ep_dir / "episode.json").unlink()
+        res = Agent(sim(), OraclePolicy(task), config=AgentConfig(guard="allow")).resume(
+            ep_dir, task=task
+        )
+        assert res.success is True, res.episode.reason
+        assert _actions(ep_dir) == _actions(ref.episode_dir)
+        assert [s.error for s in read_steps(ep_dir)] == [s.error for s in recorded]
