@@ -81,6 +81,60 @@ _STAGES: dict[str, tuple[str, str]] = {
 
 _LABEL_CHARS = 40
 _DIGITS = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")
+_DATE_LABEL = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+#: Why the oracle taps an app's own flow buttons, which name no goal parameter: the button's
+#: words (folded; a key ending in "*" matches as a prefix: "Add to cart · ¥25") and what
+#: tapping it does for the goal, in en and zh. {ref} is the item; {pin}, {count}, {date} are
+#: the goal's, when it has them (a reason that needs one the goal lacks is not used).
+_PURPOSES: tuple[tuple[frozenset[str], str, str], ...] = (
+    (frozenset({"done", "完成"}),
+     "The PIN {pin} is entered, so I confirm the payment with {ref}.",
+     "支付密码{pin}已输入，点击{ref}确认付款。"),
+    (frozenset({"increasequantity", "增加数量", "moreadult", "增加成人票", "morechild",
+                "增加儿童票"}),
+     "The goal wants {count}, more than shown, so I raise the count with {ref}.",
+     "目标要{count}份，比现在多，点击{ref}加一。"),
+    (frozenset({"viewcart", "basket", "去购物车", "购物袋"}),
+     "What the goal orders is added, so I open the cart with {ref}.",
+     "目标要的已加入，点击{ref}打开购物车。"),
+    (frozenset({"checkout", "revieworder", "去结算", "确认下单"}),
+     "The cart holds the order, so I go on to checkout with {ref}.",
+     "购物车里是要下的单，点击{ref}去结算。"),
+    (frozenset({"submitorder", "placeorder", "提交订单", "下单"}),
+     "The order is filled in as the goal says, so I place it with {ref}.",
+     "订单已按目标填好，点击{ref}提交。"),
+    (frozenset({"pay*", "支付*"}),
+     "The order is ready to pay, so I pay for it with {ref}.",
+     "订单待付款，点击{ref}付款。"),
+    (frozenset({"addtocart*", "addtobasket*", "加入购物车*", "加入购物袋*"}),
+     "The options are set as the goal says, so I add it with {ref}.",
+     "规格已按目标选好，点击{ref}加入。"),
+    (frozenset({"search", "searchhotels", "查询", "搜索酒店", "搜索"}),
+     "The search form holds what the goal gives, so I search with {ref}.",
+     "查询条件已按目标填好，点击{ref}查询。"),
+    (frozenset({"ok", "confirm", "save", "确定", "确认", "保存"}),
+     "What this screen asks for is set, so I confirm it with {ref}.",
+     "这一页要填的已设好，点击{ref}确认。"),
+    (frozenset({"buy", "book", "立即购买", "预订"}),
+     "Everything the goal chose is set here, so I book it with {ref}.",
+     "目标要的都已选好，点击{ref}预订。"),
+    (frozenset({"addaddress", "newaddress", "新增地址", "添加新地址"}),
+     "The goal's address is not in the list, so I add it with {ref}.",
+     "列表里没有目标的地址，点击{ref}新增。"),
+    (frozenset({"deliveryaddress", "deliverto", "收货地址", "配送地址"}),
+     "The order must go to the goal's address, so I open {ref} to choose it.",
+     "订单要送到目标的地址，点击{ref}去选择。"),
+    (frozenset({"cancelorder", "yescancel", "cancelbooking", "取消订单", "确认取消", "退订"}),
+     "The goal asks to cancel it, so I tap {ref}.",
+     "目标要取消它，点击{ref}。"),
+    (frozenset({"send", "发送"}),
+     "The message says what the goal asks, so I send it with {ref}.",
+     "消息已按目标写好，点击{ref}发送。"),
+    (frozenset({"myorders", "orders", "我的订单", "订单", "mytrips", "我的行程"}),
+     "The goal is about an earlier order, so I open the list with {ref}.",
+     "目标涉及之前的订单，点击{ref}打开列表。"),
+)  # fmt: skip
 
 
 def label_of(item: ViewItem) -> str:
@@ -211,9 +265,41 @@ def _tap(task: Task, item: ViewItem, ref: str, obs: Observation, zh: bool) -> st
         if zh:
             return f"目标需要选中{ref}，点击它。"
         return f"The goal needs {ref} set, so I tap it."
+    purpose = _purpose(task, label, ref, zh)
+    if purpose:
+        return purpose
     if zh:
         return f"下一步要继续完成目标：{ref}是这里推进的按钮，点击它。"
     return f"The next step toward the goal is {ref} on this screen, so I tap it."
+
+
+def _purpose(task: Task, label: str, ref: str, zh: bool) -> str:
+    """The flow button's reason (:data:`_PURPOSES`), or ``""`` when it has none here."""
+    params = dict(_param_words(task))
+    if _DATE_LABEL.fullmatch(label):
+        date = params.get("date") or params.get("day")
+        if zh:
+            return f"目标日期是{date}，{ref}打开日期选择，点击它。" if date else ""
+        return (
+            f"The goal's date is {date}; {ref} opens the date picker, so I tap it." if date else ""
+        )
+    key = fold(label)
+    if not key:
+        return ""
+    for keys, en, cn in _PURPOSES:
+        if key in keys or any(k.endswith("*") and key.startswith(k[:-1]) for k in keys):
+            values = {
+                "ref": ref,
+                "pin": params.get("pin", ""),
+                "count": params.get("qty") or params.get("count") or "",
+                "date": params.get("date") or params.get("day") or "",
+            }
+            template = cn if zh else en
+            needed = re.findall(r"\{(\w+)\}", template)
+            if any(not values[n] for n in needed):
+                return ""
+            return template.format(**values)
+    return ""
 
 
 def _type(task: Task, action: TypeAction, ref: str, zh: bool) -> str:

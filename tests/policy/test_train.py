@@ -89,6 +89,25 @@ def test_oracle_steps_think_about_the_element_they_act_on(tmp_path: Path, lang: 
     assert any(shop in r.reasoning for r in steps)  # grounded in the task's parameters
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_oracle_steps_say_why_a_flow_button_serves_the_goal(tmp_path: Path, lang: str) -> None:
+    """The app's own buttons (cart, checkout, the PIN's Done, quantity) name no goal
+    parameter; their thoughts still say what the step does for the goal, with the goal's
+    values where it has them, and not the bare "the next step" of the fallback."""
+    ep = _demo(tmp_path, "FoodGoOrderDishOptions", 4, lang)
+    steps = read_steps(ep)
+    assert steps[-1].success
+    goal = task_of("FoodGoOrderDishOptions", 4, lang)
+    pin = goal.params.s("pin")
+    fallback = "下一步要继续完成目标" if lang == "zh" else "The next step toward the goal"
+    thoughts = [r.reasoning for r in steps]
+    assert not [t for t in thoughts if t.startswith(fallback)], thoughts
+    confirm = "确认付款" if lang == "zh" else "confirm the payment"
+    assert any(confirm in t and pin in t for t in thoughts)  # the PIN pad's Done
+    cart = "购物车" if lang == "zh" else "the cart"
+    assert any(cart in t for t in thoughts)
+
+
 def test_the_recorded_prompt_and_export_carry_the_think_block(demos: Path) -> None:
     from droidpilot.policy.train import load_examples
 
