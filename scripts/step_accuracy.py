@@ -10,6 +10,11 @@ The oracle plays test seed S (default 2000, never trained on) of every N-th seen
 episode, default 8) through the ONNX backend with its own planner settings (greedy, capped
 thought, constrained action). A step counts when the model's action is the oracle's, written
 the same way (``tap(43)``, ``type("tea", 5)``). Default model: the built default (ONNX fp32).
+
+For the oracle's taps it also counts how often the model's thought names the oracle's element
+(``[43]``) and how often the model taps the element its own thought names last: a model whose
+thought is right and whose action is not has a different fault from one that looks at the
+wrong line. Each model's replies go to OUT/replies-MODEL-SET.jsonl.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pathlib import Path
 
 DP = str(Path(sys.executable).with_name("droidpilot"))
 _ID = re.compile(r"^\s*\[(\d+)\]", re.M)
+_NAMED = re.compile(r"\[(\d+)\]")
+_TAP = re.compile(r"^tap\((\d+)\)$")
 
 
 def _split() -> tuple[list[str], list[str]]:
@@ -72,8 +79,9 @@ def main() -> None:
     models = [Path(m) for m in args.model] or [default_model("onnx")]
     args.out.mkdir(parents=True, exist_ok=True)
     print("| model | style | templates | steps | same action as the oracle | taps: same element |"
+          " taps: thought names it | taps: model taps what its thought names |"
           " median model s |")  # fmt: skip
-    print("|---|---|---|---:|---:|---:|---:|")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for model in models:
         cfg = planner_config_for(model)
         style = style_of(cfg.system) or "full"
@@ -83,6 +91,8 @@ def main() -> None:
                     if int(str(r["step"])) < args.steps_per_episode]  # fmt: skip
             hits: Counter[str] = Counter()
             times = []
+            log = args.out / f"replies-{model.parent.name}-{model.name}-{name}.jsonl"
+            replies = []
             for row in rows:
                 prompt: list[dict[str, str]] = row["prompt"]  # type: ignore[assignment]
                 msgs = tuple(Message(role=m["role"], content=m["content"]) for m in prompt)
@@ -97,14 +107,31 @@ def main() -> None:
                 got = " ".join(c.text.split())
                 hits["steps"] += 1
                 hits["same"] += got == want
+                thought = c.reasoning or ""
+                named = _NAMED.findall(thought)
+                tapped = _TAP.match(got)
                 if want.startswith("tap("):
                     hits["taps"] += 1
                     hits["tap_same"] += got == want
+                    hits["thought_right"] += f"[{want[4:-1]}]" in thought
+                    if tapped is not None and named:
+                        hits["tap_named"] += 1
+                        hits["tap_follows"] += tapped.group(1) == named[-1]
+                replies.append({"task": row["task_id"], "step": row["step"], "want": want,
+                                "got": got, "thought": thought,
+                                "oracle_thought": row.get("reasoning")})  # fmt: skip
             times.sort()
+            log.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in replies),
+                           encoding="utf-8")  # fmt: skip
             n, taps = hits["steps"], hits["taps"]
+            named_taps = hits["tap_named"]
             print(f"| {model} | {style} | {name} ({len(tasks)}) | {n} | "
                   f"{hits['same']}/{n} ({hits['same'] / max(n, 1):.0%}) | "
                   f"{hits['tap_same']}/{taps} ({hits['tap_same'] / max(taps, 1):.0%}) | "
+                  f"{hits['thought_right']}/{taps} "
+                  f"({hits['thought_right'] / max(taps, 1):.0%}) | "
+                  f"{hits['tap_follows']}/{named_taps} "
+                  f"({hits['tap_follows'] / max(named_taps, 1):.0%}) | "
                   f"{times[len(times) // 2] if times else 0:.2f} |", flush=True)  # fmt: skip
 
 
