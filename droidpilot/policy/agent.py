@@ -20,7 +20,8 @@ once and the operation retried. ``terminated`` (the agent ended it: finish, answ
 check; ``None`` for a free-form goal, which has no checker) are kept apart.
 
 A killed episode is resumed with :meth:`Agent.resume`: the phone is rebuilt from the task's
-seed, the recorded steps' executed actions are replayed, and the loop goes on.
+seed, the recorded steps' executed actions are replayed (and those the phone refused, which may
+have changed it half-way), and the loop goes on.
 """
 
 from __future__ import annotations
@@ -260,7 +261,10 @@ class Agent:
         """Go on with an episode that was killed: rebuild, replay its executed actions, loop.
 
         ``task`` is the catalog task of ``start.json`` (``None`` for a free-form goal, which is
-        replayed on the phone as it is now).
+        replayed on the phone as it is now). A decider with a ``replay(obs, action, *,
+        failed)`` method is shown each recorded step to catch up (``failed``: why the step
+        before was not carried out, or ``None``), as :class:`~droidpilot.policy.teacher.
+        OraclePolicy` is.
         """
         start = read_start(episode_dir)
         if (task is None) != (start.task_id is None) or (
