@@ -49,9 +49,13 @@ from droidpilot.planner.planner import Decision, Planner
 from droidpilot.planner.prompt import HistoryEntry
 from droidpilot.policy.episode import (
     DEFAULT_MAX_STEPS,
+    FAILED,
+    NOT_CARRIED_OUT,
+    REFUSED,
     EpisodeStart,
     EpisodeState,
     StepOutcome,
+    failure_of,
     pin_to_points,
     screen_key,
 )
@@ -310,7 +314,6 @@ class Agent:
         """Redo the executed actions of recorded steps on the rebuilt phone, observing as the
         loop did (one observation per step), and rebuild memory, history and the guard."""
         replay = getattr(self.decider, "replay", None)
-        failed: str | None = None  # why the step before was not carried out (a decider's cue)
         for rec in steps:
             obs = self._observe()
             if obs.view.text != rec.screen_text:
@@ -321,10 +324,8 @@ class Agent:
             ep.observed(screen_key(obs), rec.step)
             action = rec.action
             if action is not None and not isinstance(action, _AGENT_ONLY) and callable(replay):
-                replay(obs, action, failed=failed)
-            failed = None
-            if action is not None and not isinstance(action, _AGENT_ONLY) and not rec.executed:
-                failed = rec.error or "the action was not carried out"
+                # the history holds the steps before this one, as the loop's decide saw them
+                replay(obs, action, failed=failure_of(ep.history))
             if rec.executed and action is not None and not isinstance(action, _AGENT_ONLY):
                 self._perform(action, obs)
                 self._settle()
@@ -482,7 +483,9 @@ class Agent:
         if repeats >= 2 and not (waiting and repeats < limit):
             penalties = (noop_penalty(repeats - 1),)
         if repeats > limit:
-            ep.history_add(step, action, "not carried out: the episode is stuck in a loop", thought)
+            ep.history_add(
+                step, action, f"{NOT_CARRIED_OUT}the episode is stuck in a loop", thought
+            )
             return StepOutcome(
                 truncated=True, penalties=penalties,
                 error=f"loop: the same action on the same screen {repeats} times",
@@ -498,7 +501,7 @@ class Agent:
                 if verdict.decision == "ask"
                 else verdict.reason
             )
-            ep.history_add(step, action, f"refused by the safety guard: {why}", thought)
+            ep.history_add(step, action, f"{REFUSED}{why}", thought)
             out = StepOutcome(
                 executed=False,
                 guard=verdict,
@@ -515,7 +518,7 @@ class Agent:
         try:
             point = self._perform(action, obs)
         except ActionFailed as exc:
-            ep.history_add(step, action, f"failed: {exc}", thought)
+            ep.history_add(step, action, f"{FAILED}{exc}", thought)
             return StepOutcome(
                 valid=False,
                 guard=verdict,

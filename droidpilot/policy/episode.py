@@ -9,6 +9,7 @@ so a resumed episode tells the model the same story as the one that was killed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from droidpilot.device.base import scroll_vector
@@ -38,6 +39,7 @@ __all__ = [
     "EpisodeStart",
     "EpisodeState",
     "StepOutcome",
+    "failure_of",
     "pin_to_points",
     "screen_key",
 ]
@@ -46,6 +48,19 @@ __all__ = [
 DEFAULT_MAX_STEPS = 30
 
 PENDING = ""  # an executed step's outcome until the next screen shows what it did
+# How a step's outcome starts when its action was not carried out: the phone refused it, the
+# safety guard did, the loop stopped it (a decider reads them back with failure_of).
+FAILED = "failed: "
+REFUSED = "refused by the safety guard: "
+NOT_CARRIED_OUT = "not carried out: "
+
+
+def failure_of(history: Sequence[HistoryEntry] | None) -> str | None:
+    """Why the last step of ``history`` was not carried out (its outcome), or ``None``."""
+    if not history:
+        return None
+    outcome = history[-1].outcome
+    return outcome if outcome.startswith((FAILED, REFUSED, NOT_CARRIED_OUT)) else None
 
 
 def screen_key(obs: Observation) -> str:
@@ -176,11 +191,9 @@ class EpisodeState:
         guard = rec.guard
         if guard is not None and not guard.proceed:
             self.refusals += 1
-            self.history_add(
-                rec.step, action, f"refused by the safety guard: {guard.reason}", thought
-            )
+            self.history_add(rec.step, action, f"{REFUSED}{guard.reason}", thought)
         elif not rec.executed:
-            self.history_add(rec.step, action, f"failed: {rec.error or ''}", thought)
+            self.history_add(rec.step, action, f"{FAILED}{rec.error or ''}", thought)
         else:
             self.history_add(rec.step, action, PENDING, thought)
         if rec.truncated or rec.terminated:

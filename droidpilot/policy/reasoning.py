@@ -83,6 +83,11 @@ _LABEL_CHARS = 40
 _DIGITS = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")
 _DATE_LABEL = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+#: The date field's reason (its words are the date it holds, not the goal's).
+_DATE_FIELD = (
+    "The goal's date is {date}; {ref} opens the date picker, so I tap it.",
+    "目标日期是{date}，{ref}打开日期选择，点击它。",
+)
 #: Why the oracle taps an app's own flow buttons, which name no goal parameter: the button's
 #: words (folded; a key ending in "*" matches as a prefix: "Add to cart · ¥25") and what
 #: tapping it does for the goal, in en and zh. {ref} is the item; {pin}, {count}, {date} are
@@ -276,30 +281,23 @@ def _tap(task: Task, item: ViewItem, ref: str, obs: Observation, zh: bool) -> st
 def _purpose(task: Task, label: str, ref: str, zh: bool) -> str:
     """The flow button's reason (:data:`_PURPOSES`), or ``""`` when it has none here."""
     params = dict(_param_words(task))
-    if _DATE_LABEL.fullmatch(label):
-        date = params.get("date") or params.get("day")
-        if zh:
-            return f"目标日期是{date}，{ref}打开日期选择，点击它。" if date else ""
-        return (
-            f"The goal's date is {date}; {ref} opens the date picker, so I tap it." if date else ""
-        )
-    key = fold(label)
-    if not key:
+    values = {
+        "ref": ref,
+        "pin": params.get("pin", ""),
+        "count": params.get("qty") or params.get("count") or "",
+        "date": params.get("date") or params.get("day") or "",
+    }
+    template = ""
+    if _DATE_LABEL.fullmatch(label):  # the date field shows the date it holds
+        template = _DATE_FIELD[1 if zh else 0]
+    elif key := fold(label):
+        for keys, en, cn in _PURPOSES:
+            if key in keys or any(k.endswith("*") and key.startswith(k[:-1]) for k in keys):
+                template = cn if zh else en
+                break
+    if not template or any(not values[n] for n in re.findall(r"\{(\w+)\}", template)):
         return ""
-    for keys, en, cn in _PURPOSES:
-        if key in keys or any(k.endswith("*") and key.startswith(k[:-1]) for k in keys):
-            values = {
-                "ref": ref,
-                "pin": params.get("pin", ""),
-                "count": params.get("qty") or params.get("count") or "",
-                "date": params.get("date") or params.get("day") or "",
-            }
-            template = cn if zh else en
-            needed = re.findall(r"\{(\w+)\}", template)
-            if any(not values[n] for n in needed):
-                return ""
-            return template.format(**values)
-    return ""
+    return template.format(**values)
 
 
 def _type(task: Task, action: TypeAction, ref: str, zh: bool) -> str:

@@ -33,6 +33,7 @@ from droidpilot.planner.prompt import (
     prompt_style,
     render_action,
 )
+from droidpilot.policy.episode import FAILED, failure_of
 from droidpilot.policy.reasoning import explain
 from droidpilot.tasks.oracle import Driver
 from droidpilot.tasks.spec import Task
@@ -60,7 +61,6 @@ __all__ = [
     "OracleTeacher",
     "WatchedDevice",
     "describe",
-    "failure_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -75,9 +75,6 @@ class _Cancelled(BaseException):
 
 _STOP = object()
 
-#: How the loop's history says an action was not carried out (see ``Agent``'s step).
-_NOT_DONE = ("failed: ", "refused by the safety guard: ", "not carried out: ")
-
 
 class _Failed:
     """The loop's word that the oracle's last action failed, with the screen after it."""
@@ -87,14 +84,6 @@ class _Failed:
     def __init__(self, obs: Observation, message: str) -> None:
         self.obs = obs
         self.message = message
-
-
-def failure_of(history: Sequence[HistoryEntry] | None) -> str | None:
-    """Why the last step of the loop's ``history`` was not carried out, or ``None``."""
-    if not history:
-        return None
-    outcome = history[-1].outcome
-    return outcome if outcome.startswith(_NOT_DONE) else None
 
 
 class _StepDevice:
@@ -322,7 +311,7 @@ class WatchedDevice:
         try:
             result = self.device.perform(action)
         except ActionFailed as exc:
-            self.failed = f"failed: {exc}"
+            self.failed = f"{FAILED}{exc}"
             raise
         self.failed = None
         return result
