@@ -76,7 +76,7 @@ _WEIGHTS = "model.safetensors"
 
 def planner_config_for(model: str | Path | None) -> PlannerConfig:
     """The planner settings a model directory was trained for (its ``droidpilot.json``:
-    ``plan_first``, ``constrain``, ``prompt`` (the name of a prompt style,
+    ``plan_first``, ``constrain``, ``ground_quotes``, ``prompt`` (the name of a prompt style,
     :data:`~droidpilot.planner.prompt.PROMPT_STYLES`; default ``full``), ``sampling`` with
     ``temperature``, ``top_p``, ``max_tokens`` and ``max_thinking_tokens``), else the
     defaults. Bad values raise :class:`ModelNotFound` naming the file."""
@@ -105,6 +105,7 @@ def _config_of(doc: dict[str, Any]) -> PlannerConfig:
     return PlannerConfig(
         plan_first=bool(doc.get("plan_first", True)),
         constrain=bool(doc.get("constrain", False)),
+        ground_quotes=bool(doc.get("ground_quotes", False)),
         sampling=Sampling(
             temperature=float(sampling.get("temperature", base.temperature)),
             top_p=float(sampling.get("top_p", base.top_p)),

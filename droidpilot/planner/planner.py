@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
+from droidpilot.planner.ground import ground_cited
 from droidpilot.planner.parse import ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
     SYSTEM_PROMPT,
@@ -57,6 +58,8 @@ class PlannerConfig:
     system: str = SYSTEM_PROMPT  # the step prompt's system text
     plan_first: bool = True
     constrain: bool = False  # constrain the answer to the action grammar (local backends)
+    # move an action to the element whose words its thought quotes for it (planner/ground.py)
+    ground_quotes: bool = False
     max_plan_steps: int = 8
 
     def styled(self, style: PromptStyle) -> PlannerConfig:
@@ -179,6 +182,11 @@ class Planner:
             if steps:
                 self.plan_steps = steps
         action = reply.action
+        repairs = reply.repairs
+        if self.config.ground_quotes and not isinstance(action, ParseFailure):
+            action, moved = ground_cited(reply.thought, action, obs.view)
+            if moved is not None:
+                repairs = (*repairs, moved)
         if isinstance(action, RememberAction):
             self.remember(action.fact)
         thought = _PLAN_BLOCK.sub("", reply.thought).strip()
@@ -189,7 +197,7 @@ class Planner:
             completion=completion,
             prompt=prompt,
             plan=self.plan_steps,
-            repairs=reply.repairs,
+            repairs=repairs,
         )
 
     # ---------------------------------------------------------------- internals

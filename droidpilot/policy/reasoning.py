@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from droidpilot.planner.ground import label_of
 from droidpilot.tasks.answers import fold
 from droidpilot.tasks.oracle import interruption
 from droidpilot.tasks.spec import Bi, Task
@@ -79,7 +80,6 @@ _STAGES: dict[str, tuple[str, str]] = {
     "loading": ("The screen is still loading", "页面还在加载"),
 }
 
-_LABEL_CHARS = 40
 _DIGITS = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")
 _DATE_LABEL = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -140,16 +140,6 @@ _PURPOSES: tuple[tuple[frozenset[str], str, str], ...] = (
      "The goal is about an earlier order, so I open the list with {ref}.",
      "目标涉及之前的订单，点击{ref}打开列表。"),
 )  # fmt: skip
-
-
-def label_of(item: ViewItem) -> str:
-    """The words an item is known by: the first part of its text, shortened."""
-    words = " ".join(item.text.split("|")[0].split())
-    if not words and item.resource_id:
-        words = "#" + item.resource_id.rsplit("/", 1)[-1]
-    if len(words) > _LABEL_CHARS:
-        words = words[: _LABEL_CHARS - 1].rstrip() + "…"
-    return words
 
 
 def _param_words(task: Task) -> list[tuple[str, str]]:

@@ -241,6 +241,11 @@ def test_planner_settings_file(tmp_path: Path) -> None:
     assert cfg.system == COMPACT_SYSTEM_PROMPT
     assert cfg.budget.thought_chars == 0
     assert cfg.constrain is True  # the rest still read
+    assert cfg.ground_quotes is False  # not asked for
+    (tmp_path / PLANNER_SETTINGS).write_text(
+        json.dumps({**SETTINGS, "ground_quotes": True}), encoding="utf-8"
+    )
+    assert planner_config_for(tmp_path).ground_quotes is True
     (tmp_path / PLANNER_SETTINGS).write_text(
         json.dumps({**SETTINGS, "prompt": "tiny"}), encoding="utf-8"
     )
