@@ -701,6 +701,8 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
             {
                 "plan_first": False,
                 "constrain": True,
+                # the demonstrations cite the element they act on as [N] "words"
+                "ground_quotes": True,
                 "prompt": style,
                 "sampling": {
                     "temperature": 0.0,
@@ -710,7 +712,8 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
                 },
                 "note": "trained on oracle demonstrations whose prompts carry no plan and "
                 "whose reasoning is one sentence (~40 tokens): the thought is capped, and the "
-                "answer held to the action grammar and the screen's ids",
+                "answer held to the action grammar and the screen's ids; an action whose "
+                "thought quotes another element's words under its number goes to that element",
             },
             indent=2,
         ),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from droidpilot.planner.default import planner_config_for
 from droidpilot.planner.parse import ParseFailure
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.grpo import Group, Rollout, StepSample, group_advantages
@@ -166,6 +167,8 @@ def test_sft_changes_the_weights_and_writes_a_card(sft_model: Path, tiny_model: 
     assert (sft_model / "README.md").read_text().startswith("# droidpilot planner model")
     settings = json.loads((sft_model / "droidpilot.json").read_text())
     assert settings["plan_first"] is False
+    assert settings["ground_quotes"] is True  # the demonstrations cite [N] "words"
+    assert planner_config_for(sft_model).ground_quotes is True
     assert settings["prompt"] == "full"  # the style the demonstrations were written in
 
 
