@@ -586,6 +586,9 @@ class StepRecord:
     completion_logprobs: tuple[float, ...] | None = None
     action: Action | None = None
     action_valid: bool = True
+    # what the planner changed to make ``action`` of the completion (parser repairs, an
+    # element grounded by the words the thought quotes)
+    repairs: tuple[str, ...] = ()
     executed: bool = False
     error: str | None = None
     guard: GuardDecision | None = None

@@ -248,7 +248,8 @@ def test_step_record_roundtrip_and_keys() -> None:
         "schema_version", "run_id", "episode_id", "step", "ts", "task_id", "goal", "app",
         "activity", "screen_text", "hierarchy_sha256", "hierarchy_path", "screenshot_path",
         "prompt", "completion", "reasoning", "model", "sampling", "prompt_token_ids",
-        "completion_token_ids", "completion_logprobs", "action", "action_valid", "executed",
+        "completion_token_ids", "completion_logprobs", "action", "action_valid", "repairs",
+        "executed",
         "error", "guard", "reward", "reward_components", "progress", "terminated", "truncated",
         "success", "timings_ms",
     ):  # fmt: skip

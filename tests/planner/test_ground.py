@@ -4,13 +4,18 @@ phone's contact list, where the shipped model names the right contact under a wr
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 
 from droidpilot.device.sim import SimDevice, SimPhone
 from droidpilot.planner import Planner, PlannerConfig
-from droidpilot.planner.backends import ScriptedBackend
+from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import ground_cited, label_of
+from droidpilot.policy.agent import Agent, AgentConfig
+from droidpilot.policy.trajectory import read_steps
+from droidpilot.tasks.registry import get
 from droidpilot.types import (
     LongPressAction,
     Observation,
@@ -95,3 +100,42 @@ def test_the_planner_grounds_only_when_its_settings_ask(contacts: Observation) -
     assert any(f"[{right}]" in r for r in d.repairs), d.repairs
     # the history the next prompt shows holds the action carried out
     assert grounded.history[-1].action == f"tap({right})"
+
+
+def test_an_episode_logs_the_grounding_and_succeeds_through_it(tmp_path: Path) -> None:
+    """The agent loop on a catalog task: the step record keeps the model's completion (the
+    wrong number), the action carried out (the right contact) and the repair that joins them."""
+    task = get("ContactsAskPhoneNumber").instantiate(2001, lang="en")
+    device = SimDevice(SimPhone(seed=2001))
+    task.setup(device)
+    name = re.search(r"What is (.+)'s mobile number", task.goal)
+    assert name is not None, task.goal
+    wrong: list[int] = []
+
+    def reply(req: CompletionRequest) -> str:
+        screen = req.messages[-1].content
+        if "Launcher" in screen:
+            return '<think>The goal needs Contacts.</think>\nopen_app("Contacts")'
+        lines = dict(re.findall(r'^\[(\d+)\] "([^"]+)" \(tap\)$', screen, re.M))
+        if name.group(1) in lines.values():  # the contact list: cite another contact's number
+            other = next(int(n) for n, w in lines.items() if w != name.group(1) and " " in w)
+            wrong.append(other)
+            return f'<think>[{other}] "{name.group(1)}" is the contact.</think>\ntap({other})'
+        number = re.search(r'"Mobile (\d+)"', screen)
+        assert number is not None, screen
+        return f"<think>The number is shown.</think>\nanswer({number.group(1)!r})"
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ground_quotes=True))
+    res = Agent(device, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
+    assert res.episode.success is True, res.episode
+    steps = read_steps(res.episode_dir)
+    tapped = steps[1]
+    assert tapped.completion.endswith(f"tap({wrong[0]})")
+    assert isinstance(tapped.action, TapAction)
+    assert tapped.action.element is not None
+    assert tapped.action.element != wrong[0]
+    shown = {int(n): w for n, w in re.findall(r'^\[(\d+)\] "([^"]+)"', tapped.screen_text, re.M)}
+    assert shown[tapped.action.element] == name.group(1)
+    assert len(tapped.repairs) == 1
+    assert f"[{tapped.action.element}]" in tapped.repairs[0]
+    assert steps[0].repairs == ()
