@@ -73,34 +73,7 @@ def test_both_backends_give_the_same_greedy_action(built: tuple[Path, Path]) -> 
 
 
 @pytest.mark.slow
-def test_run_with_no_model_plans_with_the_default_model(
-    built: tuple[Path, Path], tmp_path: Path
-) -> None:
-    del built
-    res = CliRunner().invoke(
-        cli,
-        ["run", "--task", EASY_TASK, "--seed", str(EASY_SEED), "--approve", "allow",
-         "--max-steps", "2", "--out", str(tmp_path), "--json"],
-    )  # fmt: skip
-    assert res.exit_code in (0, 1), res.stdout + res.stderr  # success, or the task failed
-    doc = json.loads(res.stdout)
-    assert doc["backend"] == "onnx"
-    assert 1 <= doc["steps"] <= 2
-    steps = [
-        json.loads(line)
-        for line in next(tmp_path.rglob("steps.jsonl")).read_text(encoding="utf-8").splitlines()
-    ]
-    assert steps
-    for step in steps:
-        # the model's own settings: no plan call, a capped thought, a constrained action
-        assert step["action_valid"] is True, step["completion"]
-        assert step["reasoning"], step
-        assert step["sampling"]["max_thinking_tokens"] == 64
-        assert step["sampling"]["temperature"] == 0.0
-
-
-@pytest.mark.slow
-def test_run_with_the_default_model_succeeds_on_a_fixed_easy_instance(
+def test_run_with_no_model_plans_with_the_default_model_and_succeeds_on_an_easy_instance(
     built: tuple[Path, Path], tmp_path: Path
 ) -> None:
     del built
@@ -115,3 +88,14 @@ def test_run_with_the_default_model_succeeds_on_a_fixed_easy_instance(
     assert doc["success"] is True, doc
     # the task's checker read the answer against the wallet's balance
     assert doc["answer"], doc
+    steps = [
+        json.loads(line)
+        for line in next(tmp_path.rglob("steps.jsonl")).read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(steps) == doc["steps"]
+    for step in steps:
+        # the model's own settings: no plan call, a capped thought, a constrained action
+        assert step["action_valid"] is True, step["completion"]
+        assert step["reasoning"], step
+        assert step["sampling"]["max_thinking_tokens"] == 64
+        assert step["sampling"]["temperature"] == 0.0
