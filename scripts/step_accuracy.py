@@ -10,6 +10,7 @@ The oracle plays test seed S (default 2000, never trained on) of every N-th seen
 episode, default 8) through the ONNX backend with its own planner settings (greedy, capped
 thought, constrained action). A step counts when the model's action is the oracle's, written
 the same way (``tap(43)``, ``type("tea", 5)``). Default model: the built default (ONNX fp32).
+The reply is scored raw: the planner's repairs (``ground_quotes``) are not applied.
 
 For the oracle's taps it also counts how often the model's thought names the oracle's element
 (``[43]``) and how often the model taps the element its own thought names last: a model whose
