@@ -65,21 +65,32 @@ def test_a_wrong_number_under_the_right_words_goes_to_the_element_with_those_wor
 def test_words_on_no_element_or_on_several_and_actions_without_one_are_left_alone(
     contacts: Observation,
 ) -> None:
-    (_, name), (wrong, _), *_ = _people(contacts)
+    (right, name), (wrong, _), *_ = _people(contacts)
     for thought in (
         f'[{wrong}] "Nobody Here" is the contact.',  # on no element
         f"[{wrong}] {name} is the contact.",  # not quoted
         f'[{wrong + 1000}] "{name}" is the contact.',  # another number
     ):
         assert ground_cited(thought, TapAction(element=wrong), contacts.view)[1] is None
+    # the words on two elements: which one is meant is not known
+    named = contacts.view.item(right)
+    assert named is not None
+    twice = dataclasses.replace(
+        contacts.view, items=(*contacts.view.items, dataclasses.replace(named, id=999))
+    )
+    cited = f'[{wrong}] "{name}" is the contact.'
+    assert ground_cited(cited, TapAction(element=wrong), twice) == (TapAction(element=wrong), None)
+    assert ground_cited(cited, TapAction(element=wrong), contacts.view)[0] == TapAction(
+        element=right
+    )
     assert ground_cited(f'[1] "{name}"', OpenAppAction(name="Contacts"), contacts.view) == (
         OpenAppAction(name="Contacts"),
         None,
     )
     # the last citation of the acted-on element is the one read
     last = f'[{wrong}] "Nobody Here"? No: [{wrong}] "{name}", so I tap it.'
-    assert ground_cited(last, TapAction(element=wrong), contacts.view)[0] != TapAction(
-        element=wrong
+    assert ground_cited(last, TapAction(element=wrong), contacts.view)[0] == TapAction(
+        element=right
     )
 
 
