@@ -303,7 +303,10 @@ def test_the_shared_model_actor_batches_requests_of_several_actors(tmp_path: Pat
         model=functools.partial(slow_scripted, 0.15),
         model_cpus=0.5,
         actor_cpus=0.5,
-        batch_wait_s=0.05,
+        # a lone request waits for the other actor's (a 0.05 s wait gave only batches of one
+        # on a loaded machine, where a step of the simulated phone takes seconds)
+        max_batch=2,
+        batch_wait_s=5.0,
     )
     assert rep.report.finished == 4
     docs = check_run_dir(tmp_path, 4)
@@ -329,7 +332,11 @@ def test_the_shared_model_can_be_the_tiny_qwen2(tmp_path: Path, tiny_model: Path
         model=functools.partial(open_backend, "transformers", model=str(tiny_model), device="cpu"),
         model_cpus=1,
         actor_cpus=0.5,
-        batch_wait_s=0.1,
+        # the model actor holds a lone request until the other actor's arrives, so the two
+        # episodes go through generate together however unevenly a loaded machine starts them
+        # (with a 0.1 s wait, CI once saw only batches of one); a tail left alone waits 5 s
+        max_batch=2,
+        batch_wait_s=5.0,
     )
     assert rep.report.finished == 2
     docs = check_run_dir(tmp_path, 2)
