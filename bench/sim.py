@@ -8,13 +8,17 @@ core, snapshot/restore <= 10 ms, >= 50 screenshots/s.
 
 Steps/s are by the wall clock (what the targets mean); beside them, by the process's own CPU
 time, which does not count time the process waited for a core on a shared machine, and a
-calibration loop that shows how fast this machine is at the moment.
+calibration loop that shows how fast this machine and this Python are at the moment (the
+interpreter's build matters as much as the CPU: on our machines the pyenv 3.11.7 on PATH runs
+the loop in ~34 ms, Debian's /usr/bin/python3.11, which scripts/setup.sh picks, in ~13-17 ms).
+Screenshots/s are after one untimed screenshot, which loads the fonts.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 
 from droidpilot.device.sim import SimDevice, SimPhone
@@ -48,6 +52,7 @@ def main() -> None:
     args = ap.parse_args()
 
     calib = min(_cpu_calibration() for _ in range(5))
+    print(f"python: {sys.version.split()[0]} at {sys.executable} (base {sys.base_prefix})")
     print(
         f"cpu calibration: sum(range(10**6)) takes {calib:.1f} ms here "
         f"(a current desktop CPU: ~{REFERENCE_CALIBRATION_MS:g} ms)"
@@ -83,6 +88,7 @@ def main() -> None:
     )
 
     rng_dev = SimDevice(SimPhone(seed=args.seed))
+    rng_dev.screenshot()  # loads the fonts (once per process)
     t = time.perf_counter()
     for i in range(args.shots):
         random_walk(rng_dev, 1, seed=i)
