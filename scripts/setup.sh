@@ -9,9 +9,10 @@ extras="${1:-}"
 
 # The interpreter: $PYTHON when set; otherwise the fastest Python 3.11 of those on this machine
 # (the one on PATH and the distribution's). They differ a lot: on our machines the pyenv build
-# on PATH (no PGO or LTO, libpython shared) runs pure Python code about 2.5x slower than
-# Debian's /usr/bin/python3.11, and the simulated phone, the agent loop and the tests are
-# Python code. A Python that lacks the venv module is skipped.
+# on PATH (no PGO or LTO, libpython shared) takes 2-2.7x as long over a pure Python loop as
+# Debian's /usr/bin/python3.11, and the simulated phone runs ~1.2x slower on it (bench/sim.py);
+# the simulated phone, the agent loop and the tests are Python code. A Python that lacks the
+# venv module is skipped.
 pick_python() {
   if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
   local best="" best_us="" c p us
