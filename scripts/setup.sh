@@ -53,9 +53,10 @@ fi
 
 if [ ! -x .venv/bin/python ]; then
   py="$(pick_python)"
+  had_dir=0; [ -e .venv ] && had_dir=1
   echo "setup: creating .venv with $py ($("$py" -c 'import sys; print(sys.version.split()[0])'))" >&2
   "$py" -m venv .venv || {
-    rm -rf .venv
+    [ "$had_dir" = 1 ] || rm -rf .venv  # only what this failed attempt made
     fallback="$(command -v python3.11 || command -v python3)"
     echo "setup: $py could not make a venv; using $fallback" >&2
     "$fallback" -m venv .venv
