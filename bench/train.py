@@ -45,6 +45,9 @@ def main() -> None:
     import torch
 
     from droidpilot.policy import train as T
+    from droidpilot.policy.host import cpu_summary
+
+    print(f"CPU: {cpu_summary()}", flush=True)
 
     torch.manual_seed(0)
     model, tok, _ = T.load_base("smollm2")

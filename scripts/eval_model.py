@@ -116,8 +116,10 @@ def main() -> None:
                     f"{s['median_step_ms'] / 1000:.2f} | {s['median_model_ms'] / 1000:.2f} |"
                 )
             print(f"done: {model} on {name}", file=sys.stderr, flush=True)
+    from droidpilot.policy.host import cpu_summary
+
     print(f"seeds {args.seed}..{args.seed + args.seeds - 1} (test split), "
-          f"every {args.every}th seen template\n")  # fmt: skip
+          f"every {args.every}th seen template; CPU: {cpu_summary()}\n")  # fmt: skip
     print("| model | templates | suite | episodes | success | 95% CI | mean steps | "
           "median step s | median model s |")  # fmt: skip
     print("|---|---|---|---:|---:|---|---:|---:|---:|")

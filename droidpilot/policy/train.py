@@ -44,6 +44,7 @@ from droidpilot.planner.default import PLANNER_SETTINGS
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
 from droidpilot.planner.prompt import PROMPT_STYLES, style_of
 from droidpilot.policy.export import step_rows
+from droidpilot.policy.host import cpu_info, cpu_summary
 from droidpilot.policy.splits import split_of
 from droidpilot.types import Message
 
@@ -342,10 +343,12 @@ def machine(device: str) -> dict[str, Any]:
     import torch
     import transformers
 
+    cpu = cpu_info()
     doc: dict[str, Any] = {
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_summary(cpu),
+        "cpu_info": cpu,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,

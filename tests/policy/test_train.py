@@ -164,6 +164,10 @@ def test_sft_changes_the_weights_and_writes_a_card(sft_model: Path, tiny_model: 
     assert card["results"]["data"]["episodes"] == 2
     assert card["machine"]["device"] == "cpu"
     assert card["machine"]["cpu_count"]
+    # the CPU by name and extensions, not only "x86_64" (figures differ 2x between CPUs)
+    assert card["machine"]["cpu_info"]["usable_cpus"] >= 1
+    assert card["machine"]["cpu"].startswith(card["machine"]["cpu_info"]["model"])
+    assert card["machine"]["cpu"] in (sft_model / "README.md").read_text()
     assert (sft_model / "README.md").read_text().startswith("# droidpilot planner model")
     settings = json.loads((sft_model / "droidpilot.json").read_text())
     assert settings["plan_first"] is False
