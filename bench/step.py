@@ -14,11 +14,12 @@ Before that, two A/Bs of the same weights, alternately: prefill (600 tokens) and
 onnxruntime's own thread choice and under the backend's (one intra-op thread per usable core);
 and a step-sized prefill (270 new tokens after 420 cached) of the export as the backend uses
 it, logits for the last positions only (``trim_logits``), against the builder's graph that
-projects every position (``untrim_logits`` on a copy).
+projects every position (``untrim_logits`` on a copy). Then int8 (``--precisions``) exports of
+the same weights against fp32: prefill, decode and greedy agreement (the planner stays fp32).
 
     .venv/bin/python bench/step.py [--tasks FoodGoOrderDish,ContactsAskPhoneNumber]
                                    [--seed 2001] [--max-steps 6] [--rounds 2] [--threads N]
-                                   [--model ONNX_DIR]
+                                   [--model ONNX_DIR] [--precisions int8,int4]
 
 It prints the CPU first: the same model and code took 2.17 s a step on one of our 2-core
 machines and 0.93 s on another (AMD EPYC family 25, AVX-512 with VNNI and BF16).
@@ -124,6 +125,57 @@ def _threads(model: Path, threads: int, rounds: int = 3) -> None:
     print(f"threads set by the backend: prefill {up:.2f}x, decode {down:.2f}x faster")
 
 
+def _precision(model: Path, precisions: Sequence[str], threads: int, rounds: int = 3) -> None:
+    """Prefill and decode speed of int8/int4 exports (MatMulNBits, int8 compute on the CPU)
+    of the same weights against the fp32 one, and how many of 20 greedy tokens they share.
+    Whether they win depends on the CPU: int8 dot products need AVX-512 VNNI or AVX-VNNI."""
+    import numpy as np
+    import onnxruntime_genai as og
+    from tokenizers import Tokenizer
+
+    hf = model.parent / "hf"
+    if not precisions or not (hf / "config.json").is_file():
+        print(f"no transformers weights beside {model}: no precision A/B")
+        return
+    tok = Tokenizer.from_file(str(model / "tokenizer.json"))
+    text = "Goal: order two Margherita Pizza from Pizza Corner on FoodGo and pay. " * 40
+    ids = np.asarray(tok.encode(text).ids[:600], dtype=np.int32)
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = {"fp32": model}
+        for p in precisions:
+            dirs[p] = ort.export_onnx(hf, Path(tmp) / p, precision=p)
+        models = {}
+        for name, where in dirs.items():
+            config = og.Config(str(where))
+            session = {"intra_op_num_threads": threads}
+            config.overlay(json.dumps({"model": {"decoder": {"session_options": session}}}))
+            models[name] = og.Model(config)
+        prefill: dict[str, list[float]] = {k: [] for k in models}
+        decode: dict[str, list[float]] = {k: [] for k in models}
+        tokens: dict[str, list[int]] = {}
+        for _ in range(rounds):
+            for name, m in models.items():
+                params = og.GeneratorParams(m)
+                params.set_search_options(max_length=700, batch_size=1)
+                gen = og.Generator(m, params)
+                t = time.perf_counter()
+                gen.append_tokens(ids)
+                prefill[name].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                for _ in range(20):
+                    gen.generate_next_token()
+                decode[name].append((time.perf_counter() - t) / 20)
+                tokens[name] = [int(x) for x in gen.get_sequence(0)[len(ids) :]]
+    base_p, base_d = statistics.median(prefill["fp32"]), statistics.median(decode["fp32"])
+    for name in models:
+        pf, dc = statistics.median(prefill[name]), statistics.median(decode[name])
+        same = sum(a == b for a, b in zip(tokens[name], tokens["fp32"], strict=False))
+        print(
+            f"{name:22s}: prefill of 600 tokens {pf:5.2f} s ({base_p / pf:.2f}x), decode "
+            f"{dc * 1000:5.1f} ms/token ({base_d / dc:.2f}x); {same}/20 greedy tokens as fp32"
+        )
+
+
 def _trim(model: Path, threads: int, rounds: int = 3) -> None:
     """A step-sized prefill with logits for the last positions only and for every one."""
     import numpy as np
@@ -179,6 +231,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     ap.add_argument("--model", type=Path, default=None, help="an ONNX export (default: bundled)")
+    ap.add_argument("--precisions", default="int8", help="exports to time against fp32 ('': none)")
     args = ap.parse_args()
 
     # the CPU first: the same model's step differs more than 2x between our 2-core machines
@@ -188,6 +241,7 @@ def main() -> None:
     threads = backend.settings.threads or ort._usable_cores()
     _threads(model, threads)
     _trim(model, threads)
+    _precision(model, [p for p in args.precisions.split(",") if p], threads)
     planner = planner_for(backend)
     reuse_min, draft_max = ort.REUSE_MIN_PREFIX, backend.draft_max
     ms: dict[str, list[float]] = {m: [] for m in MODES}
