@@ -86,6 +86,32 @@ def _episode(planner: Any, task_id: str, seed: int, max_steps: int, out: Path) -
     return timed
 
 
+def _prefill_decode(
+    models: dict[str, Any], ids: Any, rounds: int, steps: int = 20
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[int]]]:
+    """Each model in turn, ``rounds`` times: seconds to prefill ``ids``, then seconds per token
+    to decode ``steps`` greedy tokens, and the tokens of the last round."""
+    import onnxruntime_genai as og
+
+    prefill: dict[str, list[float]] = {k: [] for k in models}
+    decode: dict[str, list[float]] = {k: [] for k in models}
+    tokens: dict[str, list[int]] = {}
+    for _ in range(rounds):
+        for name, m in models.items():
+            params = og.GeneratorParams(m)
+            params.set_search_options(max_length=len(ids) + steps + 80, batch_size=1)
+            gen = og.Generator(m, params)
+            t = time.perf_counter()
+            gen.append_tokens(ids)
+            prefill[name].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            for _ in range(steps):
+                gen.generate_next_token()
+            decode[name].append((time.perf_counter() - t) / steps)
+            tokens[name] = [int(x) for x in gen.get_sequence(0)[len(ids) :]]
+    return prefill, decode, tokens
+
+
 def _threads(model: Path, threads: int, rounds: int = 3) -> None:
     """Prefill and decode speed: onnxruntime's default session against ``threads`` threads."""
     import numpy as np
@@ -100,20 +126,7 @@ def _threads(model: Path, threads: int, rounds: int = 3) -> None:
     tok = Tokenizer.from_file(str(model / "tokenizer.json"))
     ids = np.asarray(tok.encode("The quick brown fox jumps over the lazy dog. " * 60).ids[:600],
                      dtype=np.int32)  # fmt: skip
-    prefill: dict[str, list[float]] = {k: [] for k in models}
-    decode: dict[str, list[float]] = {k: [] for k in models}
-    for _ in range(rounds):
-        for name, m in models.items():
-            params = og.GeneratorParams(m)
-            params.set_search_options(max_length=700, batch_size=1)
-            gen = og.Generator(m, params)
-            t = time.perf_counter()
-            gen.append_tokens(ids)
-            prefill[name].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            for _ in range(20):
-                gen.generate_next_token()
-            decode[name].append((time.perf_counter() - t) / 20)
+    prefill, decode, _ = _prefill_decode(models, ids, rounds)
     for name in models:
         print(
             f"{name:22s}: prefill of 600 tokens {statistics.median(prefill[name]):5.2f} s, "
@@ -150,22 +163,7 @@ def _precision(model: Path, precisions: Sequence[str], threads: int, rounds: int
             session = {"intra_op_num_threads": threads}
             config.overlay(json.dumps({"model": {"decoder": {"session_options": session}}}))
             models[name] = og.Model(config)
-        prefill: dict[str, list[float]] = {k: [] for k in models}
-        decode: dict[str, list[float]] = {k: [] for k in models}
-        tokens: dict[str, list[int]] = {}
-        for _ in range(rounds):
-            for name, m in models.items():
-                params = og.GeneratorParams(m)
-                params.set_search_options(max_length=700, batch_size=1)
-                gen = og.Generator(m, params)
-                t = time.perf_counter()
-                gen.append_tokens(ids)
-                prefill[name].append(time.perf_counter() - t)
-                t = time.perf_counter()
-                for _ in range(20):
-                    gen.generate_next_token()
-                decode[name].append((time.perf_counter() - t) / 20)
-                tokens[name] = [int(x) for x in gen.get_sequence(0)[len(ids) :]]
+        prefill, decode, tokens = _prefill_decode(models, ids, rounds)
     base_p, base_d = statistics.median(prefill["fp32"]), statistics.median(decode["fp32"])
     for name in models:
         pf, dc = statistics.median(prefill[name]), statistics.median(decode[name])
