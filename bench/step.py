@@ -147,7 +147,9 @@ def _precision(model: Path, precisions: Sequence[str], threads: int, rounds: int
     from tokenizers import Tokenizer
 
     hf = model.parent / "hf"
-    if not precisions or not (hf / "config.json").is_file():
+    if not precisions:
+        return
+    if not (hf / "config.json").is_file():
         print(f"no transformers weights beside {model}: no precision A/B")
         return
     tok = Tokenizer.from_file(str(model / "tokenizer.json"))
