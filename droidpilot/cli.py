@@ -946,7 +946,8 @@ def _device_option(f: Any) -> Any:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-steps", type=click.IntRange(1), default=None, help="Optimizer steps, at most.")
 @click.option("--max-seconds", type=click.FloatRange(min=1), default=None,
-              help="Stop (and save) after this much training time.")  # fmt: skip
+              help="Stop (and save) after this much training time; the learning rate "
+                   "decays to zero by then.")  # fmt: skip
 @click.option("--lora", is_flag=True, help="LoRA (needs peft), merged before saving.")
 @click.option("--lora-rank", type=click.IntRange(1), default=16, show_default=True)
 @click.option("--train-layers", type=click.IntRange(1), default=None,

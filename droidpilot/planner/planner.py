@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
-from droidpilot.planner.ground import ground_cited
+from droidpilot.planner.ground import ground_cited, ground_named, ground_pin
 from droidpilot.planner.parse import ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
     SYSTEM_PROMPT,
@@ -60,6 +60,8 @@ class PlannerConfig:
     constrain: bool = False  # constrain the answer to the action grammar (local backends)
     # move an action to the element whose words its thought quotes for it (planner/ground.py)
     ground_quotes: bool = False
+    # move a tap to the element that shows the goal's words its thought names (planner/ground.py)
+    ground_names: bool = False
     max_plan_steps: int = 8
 
     def styled(self, style: PromptStyle) -> PlannerConfig:
@@ -183,7 +185,15 @@ class Planner:
                 self.plan_steps = steps
         action = reply.action
         repairs = reply.repairs
-        if self.config.ground_quotes and not isinstance(action, ParseFailure):
+        moved: str | None = None
+        if self.config.ground_names and not isinstance(action, ParseFailure):
+            # the goal's words first: the quote usually copies the wrongly chosen element's
+            action, moved = ground_named(reply.thought, action, obs.view, goal)
+            if moved is None:
+                action, moved = ground_pin(reply.thought, action, obs.view, goal)
+            if moved is not None:
+                repairs = (*repairs, moved)
+        if self.config.ground_quotes and moved is None and not isinstance(action, ParseFailure):
             action, moved = ground_cited(reply.thought, action, obs.view)
             if moved is not None:
                 repairs = (*repairs, moved)

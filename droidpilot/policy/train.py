@@ -538,6 +538,29 @@ class SFTReport:
         return doc
 
 
+def lr_schedule(
+    step: int,
+    *,
+    lr: float,
+    warm: int,
+    total_steps: int,
+    elapsed: float = 0.0,
+    max_seconds: float | None = None,
+) -> float:
+    """The learning rate of optimizer step ``step`` (from 0): a linear warm-up over ``warm``
+    steps, then a linear decay that reaches zero at the last step, or at ``max_seconds`` of
+    training when that comes first, so a run its time budget cuts short still ends on a small
+    rate rather than in the middle of the schedule."""
+    if warm and step < warm:
+        return lr * (step + 1) / warm
+    if total_steps <= 1:
+        return lr
+    done = (step - warm) / max(1, total_steps - warm)
+    if max_seconds:
+        done = max(done, elapsed / max_seconds)
+    return lr * max(0.0, 1.0 - done)
+
+
 def train_sft(
     cfg: SFTConfig, *, on_step: Callable[[int, float, float], None] | None = None
 ) -> SFTReport:
@@ -575,11 +598,11 @@ def train_sft(
         total_steps = min(total_steps, cfg.max_steps)
     warm = max(1, round(cfg.warmup * total_steps)) if cfg.warmup > 0 else 0
 
-    def lr_at(step: int) -> float:
-        if warm and step < warm:
-            return cfg.lr * (step + 1) / warm
-        rest = max(1, total_steps - warm)
-        return cfg.lr * max(0.0, 1.0 - (step - warm) / rest) if total_steps > 1 else cfg.lr
+    def lr_at(step: int, elapsed: float = 0.0) -> float:
+        return lr_schedule(
+            step, lr=cfg.lr, warm=warm, total_steps=total_steps,
+            elapsed=elapsed, max_seconds=cfg.max_seconds,
+        )  # fmt: skip
 
     rng = random.Random(cfg.seed)
     pad_id = int(tokenizer.pad_token_id)
@@ -611,8 +634,9 @@ def train_sft(
         if not group:
             break
         n_target = sum(b.completion_len for batch in group for b in batch)
+        lr_now = lr_at(step, time.perf_counter() - t0)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = lr_now
         step_loss = 0.0
         for batch in group:
             ids, mask, labels = collate(batch, pad_id, device)
@@ -636,7 +660,7 @@ def train_sft(
         elapsed = time.perf_counter() - t0
         tps = tokens / elapsed if elapsed > 0 else 0.0
         logger.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s", step, total_steps, step_loss,
-                    lr_at(step - 1), tps)  # fmt: skip
+                    lr_now, tps)  # fmt: skip
         if on_step is not None:
             on_step(step, step_loss, tps)
         if cfg.max_seconds is not None and elapsed >= cfg.max_seconds and step < total_steps:
@@ -706,6 +730,8 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
                 "constrain": True,
                 # the demonstrations cite the element they act on as [N] "words"
                 "ground_quotes": True,
+                # ... after saying which of the goal's words it shows
+                "ground_names": True,
                 "prompt": style,
                 "sampling": {
                     "temperature": 0.0,
@@ -716,7 +742,10 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
                 "note": "trained on oracle demonstrations whose prompts carry no plan and "
                 "whose reasoning is one sentence (~40 tokens): the thought is capped, and the "
                 "answer held to the action grammar and the screen's ids; an action whose "
-                "thought quotes another element's words under its number goes to that element",
+                "thought quotes another element's words under its number goes to that "
+                "element; a tap whose thought says the goal names words that another element "
+                "shows goes there (or scrolls the list when none does), and a PIN key to the "
+                "PIN's next digit",
             },
             indent=2,
         ),

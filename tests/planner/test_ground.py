@@ -1,5 +1,7 @@
-"""Grounding an action by the words its thought quotes (planner/ground.py), on the simulated
-phone's contact list, where the shipped model names the right contact under a wrong number."""
+"""Grounding an action by the words its thought quotes or says the goal names, and a PIN pad's
+key by the PIN (planner/ground.py), on the simulated phone's screens: the contact list, where
+the shipped model names the right contact under a wrong number; FoodGo's restaurant list; the
+wallet's PIN pad."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from droidpilot.device.sim import SimDevice, SimPhone
 from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
-from droidpilot.planner.ground import ground_cited, label_of
+from droidpilot.planner.ground import ground_cited, ground_named, ground_pin, label_of
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get
@@ -20,6 +22,7 @@ from droidpilot.types import (
     LongPressAction,
     Observation,
     OpenAppAction,
+    ScrollAction,
     TapAction,
     TypeAction,
 )
@@ -150,3 +153,164 @@ def test_an_episode_logs_the_grounding_and_succeeds_through_it(tmp_path: Path) -
     assert len(tapped.repairs) == 1
     assert f"[{tapped.action.element}]" in tapped.repairs[0]
     assert steps[0].repairs == ()
+
+
+# ---------------------------------------------------------------- the goal's words, the PIN
+
+
+def _oracle_until(task_id: str, seed: int, stop: str) -> tuple[Observation, str]:
+    """The screen of a catalog task where ``stop`` first shows, reached by its oracle."""
+    from droidpilot.policy.teacher import OracleTeacher
+
+    task = get(task_id).instantiate(seed, lang="en")
+    device = SimDevice(SimPhone(seed=seed))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    for _ in range(40):
+        obs = device.observe()
+        if stop in obs.view.text:
+            return obs, task.goal
+        device.perform(teacher.next_action(obs, failed=None))
+    raise AssertionError(f"{stop!r} never showed")
+
+
+@pytest.fixture(scope="module")
+def restaurants() -> tuple[Observation, list[tuple[int, str]], str]:
+    obs, goal = _oracle_until("FoodGoOrderDish", 2000, "#restaurant_list")
+    shops = [
+        (it.id, label_of(it))
+        for it in obs.view.items
+        if it.clickable and "★" in it.text  # "Bashu Kitchen | Sichuan · ★4.6 · ..."
+    ]
+    assert len(shops) >= 4, obs.view.text
+    return obs, shops, goal
+
+
+def test_a_tap_on_the_wrong_list_item_goes_to_the_one_showing_the_goals_words(
+    restaurants: tuple[Observation, list[tuple[int, str]], str],
+) -> None:
+    obs, shops, _ = restaurants
+    (first, first_name), *_, (last, last_name) = shops
+    goal = f"On FoodGo, order 1 × Latte from {last_name} and pay with the wallet (PIN 123456)."
+    # what the GPU-trained model writes: the goal's words, then the first item of the list
+    thought = (
+        f'The goal names the restaurant {last_name}. [{first}] "{first_name}" shows it, '
+        "so I tap it."
+    )
+    moved, why = ground_named(thought, TapAction(element=first), obs.view, goal)
+    assert moved == TapAction(element=last)
+    assert why is not None
+    assert f"[{last}]" in why
+    assert f"[{first}]" in why
+    # the same in Chinese
+    zh = f"目标指定的餐厅是{last_name}。[{first}]“{first_name}”正是它，点击它。"
+    assert ground_named(zh, TapAction(element=first), obs.view, goal)[0] == TapAction(element=last)
+    # the right item already: left alone
+    right = f'The goal names the restaurant {last_name}. [{last}] "{last_name}" shows it.'
+    assert ground_named(right, TapAction(element=last), obs.view, goal) == (
+        TapAction(element=last),
+        None,
+    )
+
+
+def test_words_the_goal_does_not_say_or_another_tap_are_left_alone(
+    restaurants: tuple[Observation, list[tuple[int, str]], str],
+) -> None:
+    obs, shops, _ = restaurants
+    (first, first_name), (second, second_name), *_ = shops
+    goal = "On FoodGo, order 1 × Latte from Nowhere Diner."
+    for thought in (
+        # the model's words, not the goal's
+        f'The goal names the restaurant {second_name}. [{first}] "{first_name}" shows it.',
+        # a sentence about another element than the one tapped
+        f"The goal names the restaurant Nowhere Diner. [{second}] is it.",
+        # no such sentence
+        f'[{first}] "{first_name}" is the one.',
+    ):
+        assert ground_named(thought, TapAction(element=first), obs.view, goal) == (
+            TapAction(element=first),
+            None,
+        ), thought
+    # the words only on something that cannot be tapped (the app's title): no target
+    title = f'The goal names the restaurant FoodGo. [{first}] "{first_name}" shows it.'
+    assert ground_named(title, TapAction(element=first), obs.view, "Order from FoodGo") == (
+        TapAction(element=first),
+        None,
+    )
+    # not a tap
+    named = f"The goal names the restaurant Nowhere Diner. [{first}] shows it."
+    action = LongPressAction(element=first)
+    assert ground_named(named, action, obs.view, goal) == (action, None)
+
+
+def test_words_on_no_element_make_the_tap_a_scroll_of_the_list(
+    restaurants: tuple[Observation, list[tuple[int, str]], str],
+) -> None:
+    obs, shops, goal = restaurants
+    (first, first_name), *_ = shops
+    shop = re.search(r" from (.+?) and pay", goal)
+    assert shop is not None, goal
+    assert shop.group(1) not in obs.view.text  # this seed's restaurant is further down
+    thought = (
+        f'The goal names the restaurant {shop.group(1)}. [{first}] "{first_name}" shows it, '
+        "so I tap it."
+    )
+    moved, why = ground_named(thought, TapAction(element=first), obs.view, goal)
+    lists = [it for it in obs.view.items if it.resource_id.endswith("restaurant_list")]
+    assert len(lists) == 1
+    # the vertical list, not the horizontal row of categories above it
+    assert moved == ScrollAction(direction="down", element=lists[0].id)
+    assert why is not None
+    assert "scroll" in why
+
+
+def test_a_pin_key_goes_to_the_next_digit_counted_from_the_screen() -> None:
+    obs, goal = _oracle_until("FoodGoOrderDish", 2001, "digits entered")
+    pin = re.search(r"PIN (\d{6})", goal)
+    assert pin is not None, goal
+    keys = {label_of(it): it.id for it in obs.view.items if it.clickable and label_of(it).isdigit()}
+    assert sorted(keys) == list("0123456789"), obs.view.text
+    first = pin.group(1)[0]
+    wrong = next(d for d in "0123456789" if d != first)
+    # the digit stated wrongly, and its key tapped: the screen says none is entered yet
+    thought = (
+        f"Paying needs the PIN {pin.group(1)}; digit 1 is {wrong}, "
+        f'so I tap [{keys[wrong]}] "{wrong}".'
+    )
+    moved, why = ground_pin(thought, TapAction(element=keys[wrong]), obs.view, goal)
+    assert moved == TapAction(element=keys[first])
+    assert why is not None
+    assert pin.group(1) in why
+    zh = f"付款需要输入支付密码{pin.group(1)}。第1位是{wrong}，点击[{keys[wrong]}]“{wrong}”。"
+    assert ground_pin(zh, TapAction(element=keys[wrong]), obs.view, goal)[0] == TapAction(
+        element=keys[first]
+    )
+    # the right key, a PIN the goal does not give, another element: left alone
+    right = TapAction(element=keys[first])
+    assert ground_pin(thought, right, obs.view, goal) == (right, None)
+    other = thought.replace(pin.group(1), "999999")
+    assert ground_pin(other, TapAction(element=keys[wrong]), obs.view, goal)[1] is None
+    back = next(it.id for it in obs.view.items if it.clickable and not label_of(it).isdigit())
+    assert ground_pin(thought, TapAction(element=back), obs.view, goal)[1] is None
+
+
+def test_the_planner_grounds_names_and_pins_only_when_its_settings_ask(
+    restaurants: tuple[Observation, list[tuple[int, str]], str],
+) -> None:
+    obs, shops, _ = restaurants
+    (first, first_name), *_, (last, last_name) = shops
+    goal = f"On FoodGo, order 1 × Latte from {last_name}."
+    reply = (
+        f'<think>The goal names the restaurant {last_name}. [{first}] "{first_name}" shows it, '
+        f"so I tap it.</think>\ntap({first})"
+    )
+    plain = Planner(ScriptedBackend([reply]), PlannerConfig(plan_first=False, ground_quotes=True))
+    assert plain.decide(goal, obs).action == TapAction(element=first)
+    grounded = Planner(
+        ScriptedBackend([reply]),
+        PlannerConfig(plan_first=False, ground_quotes=True, ground_names=True),
+    )
+    d = grounded.decide(goal, obs)
+    assert d.action == TapAction(element=last)
+    assert len(d.repairs) == 1
+    assert grounded.history[-1].action == f"tap({last})"

@@ -15,6 +15,7 @@ from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.grpo import Group, Rollout, StepSample, group_advantages
 from droidpilot.policy.splits import HELDOUT_TEMPLATES, split_of, split_summary
 from droidpilot.policy.teacher import OraclePolicy
+from droidpilot.policy.train import lr_schedule
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import all_specs
 from droidpilot.types import TapAction, TypeAction
@@ -378,6 +379,25 @@ def test_rollouts_prompt_in_the_models_style(tmp_path: Path) -> None:
     assert len(seen) == 2
     assert all(req.messages[0].content == COMPACT_SYSTEM_PROMPT for req in seen)
     assert "Open it" not in seen[1].messages[1].content
+
+
+def test_the_learning_rate_decays_to_zero_by_the_time_budget() -> None:
+    def at(step: int, elapsed: float = 0.0, budget: float | None = None) -> float:
+        return lr_schedule(
+            step, lr=1e-3, warm=10, total_steps=1000, elapsed=elapsed, max_seconds=budget
+        )
+
+    assert at(0) == pytest.approx(1e-4)  # warm-up
+    assert at(10) == pytest.approx(1e-3)
+    assert at(505) == pytest.approx(5e-4)  # half-way through the steps
+    assert at(999) < 2e-6
+    # a time budget that ends before the steps do: the decay follows the clock
+    assert at(100, elapsed=150, budget=300) == pytest.approx(5e-4)
+    assert at(100, elapsed=299, budget=300) < 1e-5
+    assert at(100, elapsed=400, budget=300) == 0.0
+    # ... and the steps when they end first
+    assert at(505, elapsed=1, budget=300) == pytest.approx(5e-4)
+    assert lr_schedule(0, lr=1e-3, warm=0, total_steps=1) == 1e-3
 
 
 def test_group_advantages_are_normalised_per_group() -> None:
