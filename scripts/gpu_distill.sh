@@ -88,6 +88,12 @@ remote-1)
   mkdir -p /tmp/dp-gpu-keep .gpu-keep
   cp .gpu/a/base.part1 /tmp/dp-gpu-keep/ && cp .gpu/a/base.part1 .gpu-keep/
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+  # what remote-2 will need, checked now, while there is time to change the plan
+  "${PY:-python3}" -c 'import sys, torch, transformers, peft, safetensors, tokenizers
+import droidpilot.cli, droidpilot.policy.train, droidpilot.policy.export
+print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.cuda.is_available(),
+      "transformers", transformers.__version__, "peft", peft.__version__)' ||
+    echo "remote-1: a package remote-2 needs is missing (above)" >&2
   echo "remote-1: part 1 kept ($(stat -c %s .gpu-keep/base.part1) bytes); call remote-2 now"
   ;;
 
