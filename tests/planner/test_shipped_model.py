@@ -4,8 +4,8 @@ base, gives the same greedy action through both local backends, `droidpilot run`
 fixed easy instance.
 
 The instance is WalletAskBalance at test seed 2000 (never trained on): the simplest template
-(open Wallet, read the balance, answer). The model completes 17 of 20 test-seed episodes of
-the four easiest templates and few of the longer ones (docs/model.md, "Evaluation").
+(open Wallet, read the balance, answer). The model completes 20 of 20 test-seed episodes of
+the four easiest templates and few of the longer ones (docs/model.md, "The GPU run").
 
 The build (GGUF conversion, delta, ONNX fp32 export) is cached in ~/.cache/droidpilot, so only
 the first run on a machine pays for it.
