@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 from droidpilot.tasks.answers import fold
 from droidpilot.types import (
@@ -133,6 +134,17 @@ def _list_of(view: ScreenView) -> ViewItem | None:
     return max(lists, key=lambda it: it.bounds.width * it.bounds.height, default=None)
 
 
+def _moved(
+    action: TapAction, targets: list[ViewItem], why: Callable[[int], str]
+) -> tuple[Action, str | None]:
+    """``action`` moved to the one item of ``targets`` and ``why(its id)``; unchanged and None
+    when there is not exactly one."""
+    if len(targets) != 1:
+        return action, None
+    target = targets[0].id
+    return dataclasses.replace(action, element=target), why(target)
+
+
 def ground_named(
     thought: str, action: Action, view: ScreenView, goal: str
 ) -> tuple[Action, str | None]:
@@ -166,12 +178,13 @@ def ground_named(
     tappable = [it for it in shown if it.clickable]  # a title that repeats them is no target
     if len(tappable) > 1:
         tappable = [it for it in tappable if fold(label_of(it)) == named]
-    if len(tappable) != 1:
-        return action, None
-    target = tappable[0].id
-    return dataclasses.replace(action, element=target), (
-        f"element {element} -> {target}: the thought says the goal names {named!r}, which "
-        f"[{target}] shows and [{element}] does not"
+    return _moved(
+        action,
+        tappable,
+        lambda target: (
+            f"element {element} -> {target}: the thought says the goal names "
+            f"{named!r}, which [{target}] shows and [{element}] does not"
+        ),
     )
 
 
@@ -200,10 +213,11 @@ def ground_pin(
     if not digit or label_of(item) == digit:
         return action, None
     keys = [it for it in view.items if label_of(it) == digit and it.clickable]
-    if len(keys) != 1:
-        return action, None
-    target = keys[0].id
-    return dataclasses.replace(action, element=target), (
-        f"element {action.element} -> {target}: the thought enters the PIN {pin}, whose next "
-        f'digit is {digit}, and [{target}] is the key "{digit}"'
+    return _moved(
+        action,
+        keys,
+        lambda target: (
+            f"element {action.element} -> {target}: the thought enters the PIN "
+            f'{pin}, whose next digit is {digit}, and [{target}] is the key "{digit}"'
+        ),
     )
