@@ -13,6 +13,7 @@ import json
 import math
 import types as _pytypes
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -55,6 +56,7 @@ __all__ = [
     "WaitAction",
     "WindowInfo",
     "action_from_json",
+    "fold",
     "from_json",
     "to_json",
 ]
@@ -68,6 +70,13 @@ MAX_WAIT_S = 60.0
 JsonScalar = str | int | float | bool | None
 Direction = Literal["up", "down", "left", "right"]
 KeyName = Literal["back", "home", "enter", "app_switch", "delete", "tab", "search", "menu"]
+
+
+def fold(text: str) -> str:
+    """Case, width, spaces and punctuation folded away: for comparing names (the tasks' answer
+    checks and the planner's grounding both compare words this way)."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in t if ch.isalnum())
 
 
 def _check(cond: bool, message: str) -> None:

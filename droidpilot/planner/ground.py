@@ -32,7 +32,6 @@ import dataclasses
 import re
 from collections.abc import Callable
 
-from droidpilot.tasks.answers import fold
 from droidpilot.types import (
     Action,
     LongPressAction,
@@ -41,6 +40,7 @@ from droidpilot.types import (
     TapAction,
     TypeAction,
     ViewItem,
+    fold,
 )
 
 __all__ = ["LABEL_CHARS", "ground_cited", "ground_named", "ground_pin", "label_of"]

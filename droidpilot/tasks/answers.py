@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
+from droidpilot.types import fold
+
 __all__ = [
     "AnswerKind",
     "Expected",
@@ -74,12 +76,6 @@ _ZERO_WORDS = ("sold out", "none left", "no tickets", "no seats", "none", "zero"
 def _nfkc(text: str) -> str:
     """Full-width digits and punctuation to ASCII (``１２：３０`` -> ``12:30``)."""
     return unicodedata.normalize("NFKC", text)
-
-
-def fold(text: str) -> str:
-    """Case, width, spaces and punctuation folded away: for comparing names."""
-    t = _nfkc(text).casefold()
-    return "".join(ch for ch in t if ch.isalnum())
 
 
 def parse_cn_number(run: str) -> int | None:
