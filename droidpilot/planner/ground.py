@@ -22,8 +22,9 @@ the tap becomes a scroll of the screen's list, which is what the demonstrations 
 On a PIN pad the demonstrations say "Paying needs the PIN 337297; digit 3 is 7, so I tap [127]
 "7"." The model copies the PIN and loses count inside it ("digit 5 is 7" in 077730) or cites
 the wrong key. With the same setting, a tap on a one-digit key under a thought that names a PIN
-the goal gives goes to the key of the PIN's next digit, counted from the screen's "k of n
-digits entered" (or, without one, the digit the thought states).
+the goal gives goes to the key of the PIN's next digit, counted from the pad's dots
+("●●○○○○", in every language) or its "k of n digits entered" (or, without either, the digit
+the thought states).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from droidpilot.types import (
     fold,
 )
 
-__all__ = ["LABEL_CHARS", "ground_cited", "ground_named", "ground_pin", "label_of"]
+__all__ = ["LABEL_CHARS", "ground_cited", "ground_named", "ground_pin", "label_of", "pin_entered"]
 
 #: How long a cited label may be before it is shortened with "…".
 LABEL_CHARS = 40
@@ -53,7 +54,8 @@ _CITE = re.compile(r'\[(\d+)\]\s*"([^"\n]+)"')
 _PIN = re.compile(
     r"(?:\bPIN|支付密码)\s*(\d{4,8})\b(?:[;；。,，]\s*(?:digit\s*\d+\s*is\s*|第\d+位是)(\d))?"
 )
-#: the pad's count of digits entered, as the screens write it ("2 of 6 digits entered")
+#: a PIN pad's dots ("●●○○○○", in every language) and its count ("2 of 6 digits entered")
+_DOTS = re.compile(r"[●○]{4,8}")
 _ENTERED = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")
 #: "The goal names the <kind> <words>. [N]" and "目标指定的<kind>是<words>。[N]"
 _NAMED = (
@@ -188,6 +190,18 @@ def ground_named(
     )
 
 
+def pin_entered(text: str) -> tuple[int, int] | None:
+    """(digits entered, digits in all) as a PIN pad shows them: its dots ("●●○○○○ | 已输入2位"),
+    else its count ("2 of 6"); None when ``text`` shows neither."""
+    dots = _DOTS.search(text)
+    if dots is not None:
+        return dots.group().count("●"), len(dots.group())
+    count = _ENTERED.search(text)
+    if count is not None:
+        return int(count.group(1)), int(count.group(2))
+    return None
+
+
 def ground_pin(
     thought: str, action: Action, view: ScreenView, goal: str
 ) -> tuple[Action, str | None]:
@@ -205,10 +219,9 @@ def ground_pin(
     pin, stated = found.group(1), found.group(2)
     digit = stated
     for it in view.items:
-        count = _ENTERED.search(it.text)
-        if count is not None and int(count.group(2)) == len(pin):
-            entered = int(count.group(1))
-            digit = pin[entered] if entered < len(pin) else None
+        count = pin_entered(it.text)
+        if count is not None and count[1] == len(pin):
+            digit = pin[count[0]] if count[0] < len(pin) else None
             break
     if not digit or label_of(item) == digit:
         return action, None

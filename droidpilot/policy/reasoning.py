@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from droidpilot.planner.ground import label_of
+from droidpilot.planner.ground import label_of, pin_entered
 from droidpilot.tasks.answers import fold
 from droidpilot.tasks.oracle import interruption
 from droidpilot.tasks.spec import Bi, Task
@@ -80,7 +80,6 @@ _STAGES: dict[str, tuple[str, str]] = {
     "loading": ("The screen is still loading", "页面还在加载"),
 }
 
-_DIGITS = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")
 _DATE_LABEL = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: The date field's reason (its words are the date it holds, not the goal's).
@@ -243,8 +242,8 @@ def _tap(task: Task, item: ViewItem, ref: str, obs: Observation, zh: bool) -> st
     pin = next((w for n, w in _param_words(task) if n == "pin"), "")
     label = label_of(item)
     if pin and label.isdigit() and len(label) == 1 and label in pin:
-        entered = _DIGITS.search(obs.view.text)
-        k = int(entered.group(1)) + 1 if entered else 0
+        entered = pin_entered(obs.view.text)  # the dots, in zh too ("●○○○○○ | 已输入1位")
+        k = entered[0] + 1 if entered else 0
         if zh:
             nth = f"第{k}位是{label}，" if k else ""
             return f"付款需要输入支付密码{pin}。{nth}点击{ref}。"

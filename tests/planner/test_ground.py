@@ -158,18 +158,23 @@ def test_an_episode_logs_the_grounding_and_succeeds_through_it(tmp_path: Path) -
 # ---------------------------------------------------------------- the goal's words, the PIN
 
 
-def _oracle_until(task_id: str, seed: int, stop: str) -> tuple[Observation, str]:
-    """The screen of a catalog task where ``stop`` first shows, reached by its oracle."""
+def _oracle_until(
+    task_id: str, seed: int, stop: str, lang: str = "en", after: int = 0
+) -> tuple[Observation, str]:
+    """The screen of a catalog task where ``stop`` first shows, reached by its oracle, and
+    ``after`` more oracle steps."""
     from droidpilot.policy.teacher import OracleTeacher
 
-    task = get(task_id).instantiate(seed, lang="en")
+    task = get(task_id).instantiate(seed, lang=lang)
     device = SimDevice(SimPhone(seed=seed))
     task.setup(device)
     teacher = OracleTeacher(task)
     for _ in range(40):
         obs = device.observe()
         if stop in obs.view.text:
-            return obs, task.goal
+            after -= 1
+            if after < 0:
+                return obs, task.goal
         device.perform(teacher.next_action(obs, failed=None))
     raise AssertionError(f"{stop!r} never showed")
 
@@ -314,3 +319,31 @@ def test_the_planner_grounds_names_and_pins_only_when_its_settings_ask(
     assert d.action == TapAction(element=last)
     assert len(d.repairs) == 1
     assert grounded.history[-1].action == f"tap({last})"
+
+
+@pytest.mark.parametrize(("lang", "stop"), [("en", "digits entered"), ("zh", "已输入")])
+def test_the_pin_count_is_read_from_the_pads_dots_in_either_language(lang: str, stop: str) -> None:
+    """One digit entered: the pad shows "●○○○○○" (zh: "●○○○○○ | 已输入1位", with no total), and a
+    tap on any other key than the PIN's second digit goes there, whatever digit the thought
+    says. The oracle's own thought there states the position too, in both languages."""
+    from droidpilot.policy.reasoning import explain
+
+    obs, goal = _oracle_until("FoodGoOrderDish", 2001, stop, lang=lang, after=1)
+    assert "●○○○○○" in obs.view.text, obs.view.text
+    pin = re.search(r"(\d{6})", goal)
+    assert pin is not None, goal
+    keys = {label_of(it): it.id for it in obs.view.items if it.clickable and label_of(it).isdigit()}
+    second = pin.group(1)[1]
+    wrong = next(d for d in "0123456789" if d != second)
+    thought = (
+        f"付款需要输入支付密码{pin.group(1)}。点击[{keys[wrong]}]“{wrong}”。"
+        if lang == "zh"
+        else f'Paying needs the PIN {pin.group(1)}; I tap [{keys[wrong]}] "{wrong}".'
+    )
+    moved, why = ground_pin(thought, TapAction(element=keys[wrong]), obs.view, goal)
+    assert moved == TapAction(element=keys[second])
+    assert why is not None
+    # the demonstration's thought on this screen says which digit comes next
+    task = get("FoodGoOrderDish").instantiate(2001, lang=lang)
+    said = explain(task, TapAction(element=keys[second]), obs)
+    assert ("第2位是" if lang == "zh" else "digit 2 is ") + second in said, said
