@@ -24,22 +24,29 @@ from pathlib import Path
 from typing import Any
 
 
-def _model(random_init: bool, device: str) -> tuple[Any, Any]:
+def _model(random_init: bool, device: str) -> Any:
+    """A fresh model to train: the base's weights, or random ones of the same shape."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM
 
     from droidpilot.planner.default import DEFAULT_DIR
     from droidpilot.policy import train as T
 
     if not random_init:
-        model, tok, _ = T.load_base("smollm2", device)
-        return model, tok
-    tok = AutoTokenizer.from_pretrained(str(DEFAULT_DIR))
+        return T.load_base("smollm2", device)[0]
+    config = AutoConfig.from_pretrained(str(DEFAULT_DIR))
+    return AutoModelForCausalLM.from_config(config, dtype=torch.float32).to(device)
+
+
+def _tokenizer(random_init: bool) -> Any:
+    """The base's tokenizer (the package's copy with random weights), padding with EOS."""
+    from droidpilot.planner.default import DEFAULT_DIR
+    from droidpilot.policy import train as T
+
+    tok = T.load_tokenizer(str(DEFAULT_DIR) if random_init else "smollm2")
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
-    config = AutoConfig.from_pretrained(str(DEFAULT_DIR))
-    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    return model.to(device), tok
+    return tok
 
 
 def _time(
@@ -51,7 +58,7 @@ def _time(
     from droidpilot.policy import train as T
 
     torch.manual_seed(0)
-    model, _ = _model(args.random_init, args.device)
+    model = _model(args.random_init, args.device)
     if adapter.startswith("lora"):
         cfg = T.SFTConfig(runs=(), out=Path("."), lora=True, lora_rank=int(adapter[4:]))
         model = T._maybe_lora(model, cfg)
@@ -123,7 +130,7 @@ def main() -> None:
     if args.device.startswith("cuda"):
         print(f"GPU: {torch.cuda.get_device_name(torch.device(args.device))}", flush=True)
     print(f"torch {torch.__version__}; weights: {'random' if args.random_init else 'smollm2'}")
-    _, tok = _model(args.random_init, "cpu")
+    tok = _tokenizer(args.random_init)
     examples, _ = T.load_examples(tuple(args.demos), only_success=True, splits=("train",))
     data, _ = T.tokenize_examples(tok, examples, args.max_seq)
     lengths = sorted(len(d.input_ids) for d in data)
