@@ -187,7 +187,7 @@ class Planner:
         repairs = reply.repairs
         moved: str | None = None
         if self.config.ground_names and not isinstance(action, ParseFailure):
-            # the goal's words first: the quote usually copies the wrongly chosen element's
+            # the goal's words first: the quote usually copies the wrongly chosen element's words
             action, moved = ground_named(reply.thought, action, obs.view, goal)
             if moved is None:
                 action, moved = ground_pin(reply.thought, action, obs.view, goal)
