@@ -213,7 +213,7 @@ def explain(task: Task, action: Action, obs: Observation) -> str:
         case KeyAction():
             return f"按{action.key}键。" if zh else f"The next step needs the {action.key} key."
         case AnswerAction():
-            return _answer(action, obs, zh)
+            return _answer(task, action, obs, zh)
         case FinishAction() if action.status == "success":
             if zh:
                 return "目标要求的都已完成，屏幕上可以确认，结束任务。"
@@ -322,9 +322,29 @@ def _dir_zh(direction: str) -> str:
     return {"down": "下", "up": "上", "left": "左", "right": "右"}.get(direction, direction)
 
 
-def _answer(action: AnswerAction, obs: Observation, zh: bool) -> str:
-    key = fold(action.text)
-    shown = next((it for it in obs.view.items if key and key in fold(it.text)), None)
+def _answer_source(task: Task, answer: str, obs: Observation) -> ViewItem | None:
+    """The item the answer is read from: of those that show it, first one that also shows
+    the thing the goal asks about (a parameter's words: the dish of "How much is Cola?") and
+    shows the answer whole ("¥5", not inside "¥15"), then one of the two, then the first."""
+    key = fold(answer)
+    if not key:
+        return None
+    whole = re.compile(r"(?<![\w.])" + re.escape(answer.strip()) + r"(?![\w.])")
+
+    def named(item: ViewItem) -> bool:
+        found = matching_param(task, item.text)
+        return found is not None and found[0] not in ("pin", "app")
+
+    candidates = [it for it in obs.view.items if key in fold(it.text)]
+    ranked = sorted(
+        enumerate(candidates),
+        key=lambda pair: (-named(pair[1]) - bool(whole.search(pair[1].text)), pair[0]),
+    )
+    return ranked[0][1] if ranked else None
+
+
+def _answer(task: Task, action: AnswerAction, obs: Observation, zh: bool) -> str:
+    shown = _answer_source(task, action.text, obs)
     if shown is not None:
         ref = f'[{shown.id}] "{label_of(shown)}"'
         if zh:

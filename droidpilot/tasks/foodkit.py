@@ -233,7 +233,7 @@ def add_dish(
         d.tap(p.t("_section", d.lang), exact=True, within="menu_tabs")
     d.tap(p.t("dish", d.lang), rid="dish", prefix=True, within="menu")
     for rid in picks:
-        d.tap(rid=rid)
+        d.select(rid=rid)
     for _ in range(qty - 1):
         d.tap(rid="qty_plus")
     if d.has(rid="add_to_cart"):

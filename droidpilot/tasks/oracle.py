@@ -282,6 +282,14 @@ class Driver:
         item = self.must(words, rid=rid, exact=exact, prefix=prefix, within=within)
         self.act(TapAction(element=item.id))
 
+    def select(self, words: str = "", *, rid: str = "") -> None:
+        """Tap a radio button or checkbox on, unless it is on already: a tap then changes
+        nothing (a radio) or clears it (a checkbox), and a demonstration must not teach
+        either."""
+        item = self.must(words, rid=rid)
+        if not (item.checkable and item.checked):
+            self.act(TapAction(element=item.id))
+
     def child_text(self, item: ViewItem, rid: str) -> str:
         """The words of the element with ``rid`` inside ``item`` (the parsed screen keeps
         what the compact view shortened)."""

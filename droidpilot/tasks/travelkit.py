@@ -170,9 +170,9 @@ def fill_trip(
 ) -> None:
     """Open a trip from the results, choose class, seat and passenger, submit."""
     d.tap(number, rid="trip", prefix=True, within="results")
-    d.tap(rid=f"class_{seat_class}")
+    d.select(rid=f"class_{seat_class}")
     if seat:
-        d.tap(rid=f"seat_{seat}")
+        d.select(rid=f"seat_{seat}")
     if passenger != "P1":
         d.tap(rid=f"passenger_{passenger}")
         d.tap(rid="passenger_P1")

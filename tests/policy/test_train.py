@@ -18,7 +18,7 @@ from droidpilot.policy.teacher import OraclePolicy
 from droidpilot.policy.train import lr_schedule
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import all_specs
-from droidpilot.types import TapAction, TypeAction
+from droidpilot.types import AnswerAction, TapAction, TypeAction
 
 from .conftest import sim, task_of
 
@@ -469,3 +469,19 @@ def test_a_tiny_grpo_run_normalises_advantages_and_changes_the_weights(
     card = json.loads((out / "model_card.json").read_text())
     assert card["stage"] == "grpo"
     assert card["history"][0]["stage"] == "sft"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_answer_step_cites_the_row_it_reads_the_answer_from(tmp_path: Path, lang: str) -> None:
+    """The menu shows the asked dish's price (¥5) and other lines that hold the same digits
+    ("Min. order ¥15"): the thought cites the dish's row, which shows the answer whole."""
+    ep = _demo(tmp_path, "FoodGoAskDishPriceInjected", 2000, lang)
+    last = read_steps(ep)[-1]
+    assert last.success
+    assert isinstance(last.action, AnswerAction)
+    cited = re.search(r"\[(\d+)\]", last.reasoning)
+    assert cited is not None, last.reasoning
+    line = last.screen_text.split(f"[{cited.group(1)}]", 1)[1].split("\n", 1)[0]
+    dish = task_of("FoodGoAskDishPriceInjected", 2000, lang).params.t("dish", lang)
+    assert dish in line, (line, last.reasoning)
+    assert re.search(re.escape(last.action.text) + r"(?![\d.])", line), (line, last.action)
