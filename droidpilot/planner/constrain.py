@@ -8,7 +8,12 @@ onnxruntime-genai loop call it with a row of scores as a NumPy array):
   think) may only grow into one action in call syntax (:func:`~droidpilot.planner.grammar.
   call_state`): of the ``top_k`` best tokens those that keep the text viable survive (then the
   next ``4 * top_k``, then up to 4096), and once the action is complete only end-of-sequence
-  is allowed.
+  is allowed;
+- with ``avoid_ids``, the reply may not cite those elements in its thought (``[N]``, or ``[N``
+  closed by anything else), nor an id the screen does not have (``[N9]``) when its ids are
+  given, nor, held to the grammar with the screen's ids, name them in its action: a planner
+  that refuses a reply's action asks again this way
+  (:class:`~droidpilot.planner.planner.Planner`).
 
 Checking the top few candidates instead of the whole vocabulary keeps this cheap (tens of
 decodes per step) and leaves the model's own ranking intact among the viable tokens.
@@ -16,6 +21,7 @@ decodes per step) and leaves the model's own ranking intact among the viable tok
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -29,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["ReplyShaper", "action_complete"]
 
 _NEG = -1e30
+#: "[12]", and what a model writes instead when "]" is barred ("[12}", "[12)", "[129]")
+_CITATION = re.compile(r"\[(\d+)")
 
 
 def action_complete(answer: str) -> bool:
@@ -55,6 +63,7 @@ class ReplyShaper:
         stop: Sequence[str] = (),
         stop_after_action: bool = True,
         element_ids: Sequence[int] | None = None,
+        avoid_ids: Sequence[int] = (),
     ) -> None:
         self.decode = decode
         self.eos_ids = tuple(eos_ids)
@@ -66,14 +75,17 @@ class ReplyShaper:
         self.stop = tuple(stop)
         self.stop_after_action = stop_after_action
         # the screen's ids: a constrained action may only name one of them
-        self.ids = frozenset(str(i) for i in element_ids) if element_ids is not None else None
+        self.avoid = frozenset(str(i) for i in avoid_ids)
+        self.ids = (
+            frozenset(str(i) for i in element_ids) - self.avoid if element_ids is not None else None
+        )
         self.fallback_width = 4096  # the widest search before giving up with end-of-sequence
         self.forced_close = 0  # how many times the thinking cap forced </think>
         self.masked_steps = 0  # steps where the grammar changed the choice
 
     @property
     def active(self) -> bool:
-        return self.constrain or self.max_thinking_tokens is not None
+        return self.constrain or self.max_thinking_tokens is not None or bool(self.avoid)
 
     def shape(self, ids: Sequence[int], scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """The scores for the next token after ``ids`` (the completion so far)."""
@@ -85,14 +97,16 @@ class ReplyShaper:
             cap = self.max_thinking_tokens
             if cap is not None and len(ids) >= cap and self.close_ids:
                 return self._force(scores, self._next_close(ids))
+            out = scores
             if self.constrain and self.eos_ids:
                 # held to the grammar, a reply goes on to its action: no end inside the thought
                 eos = [t for t in self.eos_ids if 0 <= t < scores.shape[-1]]
                 if eos and float(scores[eos].max()) > _NEG:
                     out = scores.copy()
                     out[eos] = _NEG
-                    return out
-            return scores
+            if self.avoid:
+                out = self._uncited(ids, text, out)
+            return out
         if not self.constrain:
             return scores
         if phase == "answer" and call_state(answer, self.ids) == "complete":
@@ -142,6 +156,39 @@ class ReplyShaper:
         if new_phase == "start":
             return True  # still a prefix of "<think>"
         return call_state(answer, self.ids) != "bad"
+
+    def _cited(self, text: str) -> int:
+        """How many citations in ``text`` are barred: one of an avoided element, or (when the
+        screen's ids are known) one that is no other id of the screen, or cannot grow into
+        one; a citation still being written counts once it is closed ("[12]", "[12}")."""
+        bad = 0
+        for m in _CITATION.finditer(text):
+            num, closed = m.group(1), m.end() < len(text)
+            if self.ids is None:
+                bad += closed and num in self.avoid
+            elif closed:
+                bad += num not in self.ids
+            else:
+                bad += not any(i.startswith(num) for i in self.ids)
+        return bad
+
+    def _uncited(
+        self, ids: Sequence[int], text: str, scores: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """``scores`` held to the best tokens that cite no avoided element."""
+        before = self._cited(text)
+        order = scores.argsort()[::-1]
+        for width in (self.top_k, 4 * self.top_k, self.fallback_width):
+            allowed = [
+                int(t)
+                for t in order[:width]
+                if scores[int(t)] > _NEG and self._cited(self.decode([*ids, int(t)])) <= before
+            ]
+            if allowed:
+                if allowed[0] != int(order[0]):
+                    self.masked_steps += 1
+                return self._only(scores, allowed)
+        return scores
 
     def _next_close(self, ids: Sequence[int]) -> int:
         close = self.close_ids

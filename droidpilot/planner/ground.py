@@ -25,6 +25,15 @@ the wrong key. With the same setting, a tap on a one-digit key under a thought t
 the goal gives goes to the key of the PIN's next digit, counted from the pad's dots
 ("●●○○○○", in every language) or its "k of n digits entered" (or, without either, the digit
 the thought states).
+
+A date picker's days read "23 March 2025" (zh "2025年3月23日", as Android's do); the model picks
+one by its place in the list ("The goal needs [52] "19 March 2025" set" under a goal that says
+March 23). With the same setting, :func:`ground_date` moves a tap on a day the goal does not
+name to the one day on the screen that it does.
+
+:func:`false_raise` says when a tap that raises a count contradicts the screen: the thought
+says "The goal wants 2, more than shown" and the stepper already shows 2. The planner refuses
+such a tap and asks again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`).
 """
 
 from __future__ import annotations
@@ -44,7 +53,18 @@ from droidpilot.types import (
     fold,
 )
 
-__all__ = ["LABEL_CHARS", "ground_cited", "ground_named", "ground_pin", "label_of", "pin_entered"]
+__all__ = [
+    "LABEL_CHARS",
+    "dates_in",
+    "false_raise",
+    "ground_cited",
+    "ground_date",
+    "ground_named",
+    "ground_pin",
+    "label_of",
+    "named_for",
+    "pin_entered",
+]
 
 #: How long a cited label may be before it is shortened with "…".
 LABEL_CHARS = 40
@@ -147,6 +167,18 @@ def _moved(
     return dataclasses.replace(action, element=target), why(target)
 
 
+def named_for(thought: str, element: int, goal: str) -> str:
+    """The goal's words (folded) that ``thought`` says the goal names, in its sentence about
+    ``element`` ("The goal names the <kind> <words>. [element]"); "" when there is none, or
+    the goal does not say them."""
+    named = ""
+    for pattern, kind_first in zip(_NAMED, (True, False), strict=True):
+        for text, num in pattern.findall(thought):
+            if int(num) == element:
+                named = _named_words(text.strip(), goal, kind_first=kind_first) or named
+    return named
+
+
 def ground_named(
     thought: str, action: Action, view: ScreenView, goal: str
 ) -> tuple[Action, str | None]:
@@ -158,11 +190,7 @@ def ground_named(
     if not isinstance(action, TapAction) or action.element is None:
         return action, None
     element = action.element
-    named = ""
-    for pattern, kind_first in zip(_NAMED, (True, False), strict=True):
-        for text, num in pattern.findall(thought):
-            if int(num) == element:
-                named = _named_words(text.strip(), goal, kind_first=kind_first) or named
+    named = named_for(thought, element, goal)
     if not named:
         return action, None
     item = view.item(element)
@@ -233,4 +261,134 @@ def ground_pin(
             f"element {action.element} -> {target}: the thought enters the PIN "
             f'{pin}, whose next digit is {digit}, and [{target}] is the key "{digit}"'
         ),
+    )
+
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|" + (
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+#: "23 March 2025", "March 23", "Mar 23, 2025", "2025-03-23", "3月23日", "2025年3月23日"
+_DAY_MONTH = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r"\b", re.I)
+_MONTH_DAY = re.compile(r"\b" + _MONTH + r"\.?\s+(\d{1,2})\b", re.I)
+_ISO_DATE = re.compile(r"\b\d{4}-(\d{2})-(\d{2})\b")
+_ZH_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
+
+
+def _month(name: str) -> int:
+    key = name.lower()[:3]
+    return next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(key))
+
+
+def dates_in(text: str) -> set[tuple[int, int]]:
+    """The (month, day) pairs ``text`` names, in the ways goals and date pickers write them
+    (the year is left out: a goal seldom gives it)."""
+    found: set[tuple[int, int]] = set()
+    for day, name in _DAY_MONTH.findall(text):
+        found.add((_month(name), int(day)))
+    for name, day in _MONTH_DAY.findall(text):
+        found.add((_month(name), int(day)))
+    for month, day in (*_ISO_DATE.findall(text), *_ZH_DATE.findall(text)):
+        found.add((int(month), int(day)))
+    return {(m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31}
+
+
+def _date_cell(item: ViewItem) -> tuple[int, int] | None:
+    """The date a tappable item shows and nothing else ("23 March 2025", "2025年3月23日": a
+    date picker's day), or None."""
+    if not item.clickable:
+        return None
+    words = label_of(item)
+    dates = dates_in(words)
+    if len(dates) != 1:
+        return None
+    rest = re.sub(_DAY_MONTH.pattern + "|" + _MONTH_DAY.pattern, " ", words, flags=re.I)
+    rest = re.sub(r"\d{4}-\d{2}-\d{2}|(?:\d{4}年)?\d{1,2}月\d{1,2}日|\b\d{4}\b|,", " ", rest)
+    return next(iter(dates)) if not rest.strip() else None
+
+
+def ground_date(
+    thought: str, action: Action, view: ScreenView, goal: str
+) -> tuple[Action, str | None]:
+    """``action`` (a tap on a day that the goal does not name) moved to the one day on the
+    screen that the goal names, and what was changed (None when nothing was: not a tap on a
+    day, a day the goal names, no such day shown, or several, and the thought names none of
+    them alone). A small model picks a date picker's day by its place in the list: "The goal
+    needs [52] "19 March 2025" set" where the goal says March 23."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return action, None
+    item = view.item(action.element)
+    day = _date_cell(item) if item is not None else None
+    wanted = dates_in(goal)
+    if day is None or not wanted or day in wanted:
+        return action, None
+    cells = [(it, _date_cell(it)) for it in view.items]
+    shown = [it for it, d in cells if d is not None and d in wanted]
+    if len(shown) > 1:  # a stay's two dates: the one the thought names, if only one
+        said = dates_in(thought) & wanted
+        shown = [it for it, d in cells if d is not None and d in said] if len(said) == 1 else []
+    return _moved(
+        action,
+        shown,
+        lambda target: (
+            f"element {action.element} -> {target}: [{action.element}] is a day the goal "
+            f"does not name, and [{target}] is the one it does"
+        ),
+    )
+
+
+#: "The goal wants 2, more than shown" and "目标要2份，比现在多"
+_WANTS = re.compile(r"The goal wants (\d+), more than shown|目标要(\d+)\S{0,2}，比现在多")
+
+
+def _count_beside(view: ScreenView, element: int) -> int | None:
+    """The number a stepper shows beside ``element`` (its raise or lower button): the nearest
+    item, at most two places away in the screen's order, whose words are a bare number and
+    that is not itself a button."""
+    order = [it.id for it in view.items]
+    if element not in order:
+        return None
+    at = order.index(element)
+    for step in (1, 2):
+        for k in (at - step, at + step):
+            if 0 <= k < len(order):
+                item = view.items[k]
+                words = label_of(item)
+                if words.isdigit() and not item.clickable:
+                    return int(words)
+    return None
+
+
+def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that raises a count is wrong, or None: its thought says the goal wants N
+    (a number the goal gives) "more than shown", and the count beside the tapped button
+    already shows N or more. The demonstrations raise a count only while it is below the
+    goal's; a small model also raises it when it is not ("The goal wants 1, more than shown")."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    claim = _WANTS.search(thought)
+    if claim is None:
+        return None
+    wanted = int(claim.group(1) or claim.group(2))
+    if str(wanted) not in re.findall(r"\d+", goal):
+        return None
+    shown = _count_beside(view, action.element)
+    if shown is None or shown < wanted:
+        return None
+    return (
+        f"the thought says the goal wants {wanted}, and the count beside [{action.element}] "
+        f"shows {shown}"
     )

@@ -10,14 +10,24 @@ the plan with ``<plan>...</plan>``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
-from droidpilot.planner.ground import ground_cited, ground_named, ground_pin
-from droidpilot.planner.parse import ParseFailure, parse_reply
+from droidpilot.planner.ground import (
+    false_raise,
+    ground_cited,
+    ground_date,
+    ground_named,
+    ground_pin,
+    named_for,
+)
+from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
     SYSTEM_PROMPT,
     HistoryEntry,
@@ -34,15 +44,21 @@ from droidpilot.types import (
     AskUserAction,
     Completion,
     FinishAction,
+    LongPressAction,
     Observation,
     RememberAction,
     Sampling,
+    TapAction,
     WaitAction,
+    fold,
 )
 
 __all__ = ["Decision", "Planner", "PlannerConfig", "parse_plan"]
 
 logger = logging.getLogger(__name__)
+
+#: how many times an action may be chosen on one screen before ``ask_again`` refuses it
+CYCLE_AFTER = 2
 
 _PLAN_BLOCK = re.compile(r"<plan>(.*?)(?:</plan>|\Z)", re.S | re.I)
 _NO_SCREEN_EFFECT = (RememberAction, AnswerAction, AskUserAction, FinishAction, WaitAction)
@@ -60,8 +76,15 @@ class PlannerConfig:
     constrain: bool = False  # constrain the answer to the action grammar (local backends)
     # move an action to the element whose words its thought quotes for it (planner/ground.py)
     ground_quotes: bool = False
-    # move a tap to the element that shows the goal's words its thought names (planner/ground.py)
+    # move a tap to the element that shows the goal's words its thought names, a PIN key to
+    # the PIN's next digit, a picker's day to the goal's date (planner/ground.py)
     ground_names: bool = False
+    # refuse an action that changed nothing on the same screen before, a tap raising a count
+    # already at the goal's, or one clearing a checked item the goal names, and ask the model
+    # again without that element
+    ask_again: bool = False
+    # how many sampled replies ask_again weighs beside the greedy one
+    ask_samples: int = 4
     max_plan_steps: int = 8
 
     def styled(self, style: PromptStyle) -> PlannerConfig:
@@ -83,6 +106,25 @@ class Decision:
     @property
     def valid(self) -> bool:
         return not isinstance(self.action, ParseFailure)
+
+
+def _pair(obs: Observation, action: Action) -> tuple[str, str]:
+    """(the screen, the action on it), the same when a screen comes back under new ids (they
+    are left out of the screen, and the action's element is its place in the list)."""
+    screen = re.sub(r"\[\d+\]", "[]", obs.view.text)
+    key = hashlib.sha256(screen.encode("utf-8")).hexdigest()
+    element = _element_of(action)
+    ids = [item.id for item in obs.view.items]
+    if element is None or element not in ids:
+        return key, render_action(action)
+    unplaced: Action = replace(cast(Any, action), element=0)  # the place stands for the id
+    return key, f"@{ids.index(element)}:{render_action(unplaced)}"
+
+
+def _element_of(action: Action | ParseFailure) -> int | None:
+    """The element an action names, if any."""
+    element = getattr(action, "element", None)
+    return element if isinstance(element, int) else None
 
 
 def parse_plan(text: str, limit: int = 8) -> tuple[str, ...]:
@@ -111,6 +153,11 @@ class Planner:
         self.memory: list[str] = []
         self.history: list[HistoryEntry] = []
         self._last_action: Action | ParseFailure | None = None
+        # (screen, action) pairs where the action changed nothing: with ask_again, refused
+        self._futile: set[tuple[str, str]] = set()
+        # how often each (screen, action) pair was chosen: a third time on a screen the
+        # episode keeps coming back to is a cycle, and with ask_again refused
+        self._taken: Counter[tuple[str, str]] = Counter()
 
     def reset(self, goal: str | None = None) -> None:
         """Start a new episode (forget plan, memory and history)."""
@@ -119,6 +166,8 @@ class Planner:
         self.memory = []
         self.history = []
         self._last_action = None
+        self._futile = set()
+        self._taken = Counter()
 
     def remember(self, fact: str) -> None:
         fact = fact.strip()
@@ -156,6 +205,14 @@ class Planner:
             if self.config.plan_first:
                 self.plan(goal, obs)
         note = self._note(obs)
+        last = self._last_action
+        if (
+            last is not None
+            and not isinstance(last, (ParseFailure, *_NO_SCREEN_EFFECT))
+            and obs.view.diff is not None
+            and obs.view.diff.same_screen
+        ):
+            self._futile.add(_pair(obs, last))
         prompt = build_step_prompt(
             goal=goal,
             view=obs.view,
@@ -166,39 +223,37 @@ class Planner:
             budget=self.config.budget,
             system=self.config.system,
         )
-        completion = self.backend.complete(
-            CompletionRequest(
-                messages=prompt.messages,
-                sampling=self.config.sampling,
-                constrain=self.config.constrain,
-                element_ids=tuple(item.id for item in obs.view.items),
-            )
+        request = CompletionRequest(
+            messages=prompt.messages,
+            sampling=self.config.sampling,
+            constrain=self.config.constrain,
+            element_ids=tuple(item.id for item in obs.view.items),
         )
-        raw = completion.text
-        if completion.reasoning:
-            raw = f"<think>{completion.reasoning}</think>\n{completion.text}"
-        reply = parse_reply(raw, obs.view)
+        completion = self.backend.complete(request)
+        raw, reply, action, repairs = self._read(completion, obs, goal)
+        refused = self._refusal(reply.thought, action, obs, goal) if self.config.ask_again else None
+        if refused is not None:
+            element, why = refused
+            chosen = self._ask_again(request, obs, goal, element)
+            if chosen is None:
+                logger.info("asked again (%s): no other action; the first one stands", why)
+            else:
+                before = render_action(action) if not isinstance(action, ParseFailure) else ""
+                completion, raw, reply, action, repairs2, votes = chosen
+                note = (
+                    f"{before} -> {render_action(action)}: {why}; asked again without "
+                    f"[{element}] ({votes})"
+                )
+                repairs = (*repairs2, note)
         revised = _PLAN_BLOCK.search(completion.reasoning + "\n" + completion.text)
         if revised:
             steps = parse_plan(revised.group(1), self.config.max_plan_steps)
             if steps:
                 self.plan_steps = steps
-        action = reply.action
-        repairs = reply.repairs
-        moved: str | None = None
-        if self.config.ground_names and not isinstance(action, ParseFailure):
-            # the goal's words first: the quote usually copies the wrongly chosen element's words
-            action, moved = ground_named(reply.thought, action, obs.view, goal)
-            if moved is None:
-                action, moved = ground_pin(reply.thought, action, obs.view, goal)
-            if moved is not None:
-                repairs = (*repairs, moved)
-        if self.config.ground_quotes and moved is None and not isinstance(action, ParseFailure):
-            action, moved = ground_cited(reply.thought, action, obs.view)
-            if moved is not None:
-                repairs = (*repairs, moved)
         if isinstance(action, RememberAction):
             self.remember(action.fact)
+        if _element_of(action) is not None and not isinstance(action, ParseFailure):
+            self._taken[_pair(obs, action)] += 1
         thought = _PLAN_BLOCK.sub("", reply.thought).strip()
         self._record(len(self.history), action, thought, raw)
         return Decision(
@@ -211,6 +266,102 @@ class Planner:
         )
 
     # ---------------------------------------------------------------- internals
+
+    def _read(
+        self, completion: Completion, obs: Observation, goal: str
+    ) -> tuple[str, ParsedReply, Action | ParseFailure, tuple[str, ...]]:
+        """A completion's raw text, its parsed reply, and its action after grounding (with
+        the repairs parsing and grounding made)."""
+        raw = completion.text
+        if completion.reasoning:
+            raw = f"<think>{completion.reasoning}</think>\n{completion.text}"
+        reply = parse_reply(raw, obs.view)
+        action = reply.action
+        repairs = reply.repairs
+        moved: str | None = None
+        if self.config.ground_names and not isinstance(action, ParseFailure):
+            # the goal's words first: the quote usually copies the wrongly chosen element's words
+            action, moved = ground_named(reply.thought, action, obs.view, goal)
+            if moved is None:
+                action, moved = ground_pin(reply.thought, action, obs.view, goal)
+            if moved is None:
+                action, moved = ground_date(reply.thought, action, obs.view, goal)
+            if moved is not None:
+                repairs = (*repairs, moved)
+        if self.config.ground_quotes and moved is None and not isinstance(action, ParseFailure):
+            action, moved = ground_cited(reply.thought, action, obs.view)
+            if moved is not None:
+                repairs = (*repairs, moved)
+        return raw, reply, action, repairs
+
+    def _ask_again(
+        self, request: CompletionRequest, obs: Observation, goal: str, element: int
+    ) -> tuple[Completion, str, ParsedReply, Action, tuple[str, ...], str] | None:
+        """Ask once more with ``element`` off limits in thought and action: greedily, and
+        ``ask_samples`` times sampled (temperature 1, fixed seeds). Of the replies whose action
+        (after grounding) is valid, does not end the episode (no finish, no answer), names
+        another element and is not refused itself, the one most of them choose wins (the
+        greedy one on a tie); None when there is none."""
+        avoid = replace(request, avoid_ids=(element,))
+        asks = [avoid] + [
+            replace(avoid, sampling=replace(request.sampling, temperature=1.0, top_p=0.95, seed=k))
+            for k in range(self.config.ask_samples)
+        ]
+        kept: list[tuple[Completion, str, ParsedReply, Action, tuple[str, ...]]] = []
+        for ask in asks:
+            completion = self.backend.complete(ask)
+            raw, reply, action, repairs = self._read(completion, obs, goal)
+            if isinstance(action, ParseFailure | FinishAction | AnswerAction):
+                continue  # no ending the episode on a second thought
+            if _element_of(action) == element:
+                continue
+            if self._refusal(reply.thought, action, obs, goal) is not None:
+                continue
+            kept.append((completion, raw, reply, action, repairs))
+        if not kept:
+            return None
+        votes = Counter(render_action(k[3]) for k in kept)
+        best = max(votes.values())
+        winner = next(k for k in kept if votes[render_action(k[3])] == best)
+        tally = f"{best} of {len(asks)} replies"
+        return (*winner, tally)
+
+    def _refusal(
+        self, thought: str, action: Action | ParseFailure, obs: Observation, goal: str
+    ) -> tuple[int, str] | None:
+        """(the element, why) when ``action`` is one the planner will not send as it is: an
+        action that changed nothing on this very screen before (what the agent's loop check
+        ends an episode for, when it comes again and again), a tap on a disabled element, one
+        chosen here :data:`CYCLE_AFTER` times already (the episode keeps coming back: a
+        cycle), a tap that raises a count already at the goal's (:func:`false_raise`), or a
+        tap that would clear a checked item showing the words the thought says the goal
+        names; None for any other action."""
+        element = _element_of(action)
+        if element is None or isinstance(action, ParseFailure):
+            return None
+        item = obs.view.item(element)
+        pressed = isinstance(action, TapAction | LongPressAction)
+        if pressed and item is not None and not item.enabled:
+            return element, f"[{element}] is disabled: a tap on it does nothing"
+        pair = _pair(obs, action)
+        if pair in self._futile:
+            return element, "the same action changed nothing on this screen before"
+        if self._taken[pair] >= CYCLE_AFTER:
+            return element, (
+                f"the same action was chosen on this screen {self._taken[pair]} times already, "
+                "and the episode came back here each time"
+            )
+        raised = false_raise(thought, action, obs.view, goal)
+        if raised is not None:
+            return element, raised
+        if isinstance(action, TapAction) and item is not None and item.checkable and item.checked:
+            named = named_for(thought, element, goal)
+            if named and named in fold(item.text):
+                return element, (
+                    f"[{element}] is checked and shows {named!r}, which the goal names: "
+                    "a tap would clear it"
+                )
+        return None
 
     def _note(self, obs: Observation) -> str:
         last = self._last_action

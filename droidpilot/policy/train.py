@@ -732,6 +732,8 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
                 "ground_quotes": True,
                 # ... after saying which of the goal's words it shows
                 "ground_names": True,
+                # an action that changed nothing here before, or keeps coming back: ask again
+                "ask_again": True,
                 "prompt": style,
                 "sampling": {
                     "temperature": 0.0,
@@ -744,8 +746,11 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
                 "answer held to the action grammar and the screen's ids; an action whose "
                 "thought quotes another element's words under its number goes to that "
                 "element; a tap whose thought says the goal names words that another element "
-                "shows goes there (or scrolls the list when none does), and a PIN key to the "
-                "PIN's next digit",
+                "shows goes there (or scrolls the list when none does), a PIN key to the "
+                "PIN's next digit, and a picker's day to the goal's date; an action that "
+                "changed nothing on its screen before, comes back to a screen a third time, "
+                "raises a count already at the goal's or clears a checked item the goal "
+                "names is asked again with that element off limits",
             },
             indent=2,
         ),

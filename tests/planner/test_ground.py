@@ -14,7 +14,15 @@ import pytest
 from droidpilot.device.sim import SimDevice, SimPhone
 from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
-from droidpilot.planner.ground import ground_cited, ground_named, ground_pin, label_of
+from droidpilot.planner.ground import (
+    dates_in,
+    false_raise,
+    ground_cited,
+    ground_date,
+    ground_named,
+    ground_pin,
+    label_of,
+)
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get
@@ -347,3 +355,305 @@ def test_the_pin_count_is_read_from_the_pads_dots_in_either_language(lang: str, 
     task = get("FoodGoOrderDish").instantiate(2001, lang=lang)
     said = explain(task, TapAction(element=keys[second]), obs)
     assert ("第2位是" if lang == "zh" else "digit 2 is ") + second in said, said
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(("lang", "stop"), [("en", "Next month"), ("zh", "下个月")])
+def test_a_tap_on_a_day_the_goal_does_not_name_goes_to_the_one_it_does(
+    lang: str, stop: str
+) -> None:
+    """The travel app's date picker (days read "23 March 2025" / "2025年3月23日", as Android's
+    do): the model taps the day at the place it learnt, the goal names another."""
+    obs, goal = _oracle_until("TravelBookTrain", 2000, stop, lang=lang)
+    wanted = dates_in(goal)
+    assert len(wanted) == 1, goal
+    ((month, day),) = wanted
+    days = {next(iter(dates_in(label_of(it)))): it.id for it in obs.view.items
+            if it.clickable and len(dates_in(label_of(it))) == 1}  # fmt: skip
+    assert len(days) >= 28, obs.view.text
+    right = days[(month, day)]
+    wrong = days[(month, day % 28 + 1)]
+    thought = f"The goal needs [{wrong}] set, so I tap it."
+    moved, why = ground_date(thought, TapAction(element=wrong), obs.view, goal)
+    assert moved == TapAction(element=right)
+    assert why is not None
+    assert f"[{right}]" in why
+    # the right day, another element, a goal without a date: left alone
+    assert ground_date(thought, TapAction(element=right), obs.view, goal)[1] is None
+    ok = next(it.id for it in obs.view.items if label_of(it) in ("OK", "确定"))
+    assert ground_date(thought, TapAction(element=ok), obs.view, goal)[1] is None
+    assert ground_date(thought, TapAction(element=wrong), obs.view, "Book a train.")[1] is None
+    # a stay's two dates: which one is meant only the thought can say
+    other = (month, day % 28 + 2)
+    stay = f"{goal} Then stay from {_day_words(wanted.pop(), lang)} to {_day_words(other, lang)}."
+    assert ground_date(thought, TapAction(element=wrong), obs.view, stay)[1] is None
+    said = f"{thought} The check-out day is {_day_words(other, lang)}."
+    assert ground_date(said, TapAction(element=wrong), obs.view, stay)[0] == TapAction(
+        element=days[other]
+    )
+
+
+def _day_words(date: tuple[int, int], lang: str) -> str:
+    month, day = date
+    return f"{month}月{day}日" if lang == "zh" else f"March {day}" if month == 3 else "?"
+
+
+def test_dates_are_read_as_goals_and_pickers_write_them() -> None:
+    assert dates_in("Book train G757 from Hangzhou to Chongqing on March 23, Second class") == {
+        (3, 23)
+    }
+    assert dates_in("23 March 2025") == dates_in("2025年3月23日") == dates_in("2025-03-23")
+    assert dates_in("Sat, Mar 15") == {(3, 15)}
+    assert dates_in("帮我订3月18日从杭州到武汉") == {(3, 18)}
+    assert dates_in("from March 18 to March 20") == {(3, 18), (3, 20)}
+    assert dates_in("March 2025") == set()
+    assert dates_in("G757 12:00 ¥719") == set()
+
+
+# ---------------------------------------------------------------- asking again
+
+
+def test_the_planner_asks_again_when_an_action_repeats_one_that_changed_nothing() -> None:
+    """A tap that changed nothing, chosen again on the same screen, is what the agent ends an
+    episode for as a loop: with ``ask_again`` the planner asks the model once more with that
+    element off limits, and carries out the new action, saying why."""
+    dev = SimDevice(SimPhone(seed=2001))
+    dev.phone.open_app("Contacts")
+    obs = dev.observe()
+    (right, name), *_ = _people(obs)
+    still = next(it.id for it in obs.view.items if not it.clickable and label_of(it))
+    goal = f"What is {name}'s mobile number?"
+
+    def reply(req: CompletionRequest) -> str:
+        if req.avoid_ids:
+            return f'<think>[{right}] "{name}" is the contact.</think>\ntap({right})'
+        return f"<think>[{still}] is the one.</think>\ntap({still})"
+
+    for ask_again in (False, True):
+        backend = ScriptedBackend(reply)
+        planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=ask_again))
+        first = planner.decide(goal, obs)
+        assert first.action == TapAction(element=still)
+        assert len(backend.requests) == 1  # nothing to refuse yet
+        dev.perform(first.action)
+        same = dev.observe()
+        assert same.view.diff is not None
+        assert same.view.diff.same_screen
+        second = planner.decide(goal, same)
+        if not ask_again:
+            assert second.action == TapAction(element=still)
+            assert len(backend.requests) == 2
+            continue
+        assert backend.requests[-1].avoid_ids == (still,)
+        assert second.action == TapAction(element=right)
+        assert second.completion.text == f"tap({right})"
+        assert any("changed nothing" in r and f"[{still}]" in r for r in second.repairs)
+        assert planner.history[-1].action == f"tap({right})"
+
+
+def test_a_reply_asked_again_that_keeps_the_element_is_carried_out_as_it_was() -> None:
+    """A server that cannot hold a reply off an element answers the same: the first action
+    stands (the agent's loop check has the last word)."""
+    dev = SimDevice(SimPhone(seed=2001))
+    dev.phone.open_app("Contacts")
+    obs = dev.observe()
+    still = next(it.id for it in obs.view.items if not it.clickable and label_of(it))
+    backend = ScriptedBackend(lambda _: f"<think>[{still}] it is.</think>\ntap({still})")
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    dev.perform(planner.decide("Look.", obs).action)
+    second = planner.decide("Look.", dev.observe())
+    assert len(backend.requests) == 2 + 1 + PlannerConfig().ask_samples  # greedy + sampled
+    assert second.action == TapAction(element=still)
+    assert second.repairs == ()
+
+
+def test_a_tap_that_would_clear_a_checked_item_the_goal_names_is_asked_again() -> None:
+    """The order form ticks the goal's passenger already; the model taps it "because the goal
+    names it", which would untick it."""
+    obs, goal = _oracle_until("TravelBookTrain", 2000, "Submit order")
+    checked = [it for it in obs.view.items if it.checkable and it.checked and " " in label_of(it)]
+    person = next(it for it in checked if label_of(it).split(" ")[0] in goal)
+    name = " ".join(label_of(person).split(" ")[:2])
+    assert name in goal, (name, goal)
+    submit = next(it.id for it in obs.view.items if label_of(it) == "Submit order")
+    tap_person = (
+        f'<think>The goal names the passenger {name}. [{person.id}] "{label_of(person)}" shows '
+        f"it, so I tap it.</think>\ntap({person.id})"
+    )
+    submit_reply = f"<think>The order is filled in, so I place it with [{submit}].</think>\n"
+    submit_reply += f"tap({submit})"
+    backend = ScriptedBackend(lambda req: submit_reply if req.avoid_ids else tap_person)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    d = planner.decide(goal, obs)
+    assert backend.requests[-1].avoid_ids == (person.id,)
+    assert d.action == TapAction(element=submit)
+    assert any("checked" in r for r in d.repairs), d.repairs
+    # a checked item the thought does not say the goal names: tapped as asked
+    plain = f"<think>[{person.id}] is next.</think>\ntap({person.id})"
+    planner = Planner(ScriptedBackend([plain]), PlannerConfig(plan_first=False, ask_again=True))
+    assert planner.decide(goal, obs).action == TapAction(element=person.id)
+
+
+@pytest.mark.parametrize(("lang", "stop"), [("en", "Increase quantity"), ("zh", "增加数量")])
+def test_raising_a_count_already_at_the_goals_is_refused(lang: str, stop: str) -> None:
+    """The dish sheet's stepper: the goal orders 2; at 1 the raise is right, at 2 it is what
+    the model does wrong ("The goal wants 2, more than shown")."""
+    below, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, stop, lang=lang)
+    at, _ = _oracle_until("FoodGoOrderWithNoteInjected", 2000, stop, lang=lang, after=1)
+    raise_ = next(it.id for it in below.view.items if label_of(it) == stop)
+    assert raise_ == next(it.id for it in at.view.items if label_of(it) == stop)
+    thought = (
+        f"目标要2份，比现在多，点击[{raise_}]“{stop}”加一。"
+        if lang == "zh"
+        else f'The goal wants 2, more than shown, so I raise the count with [{raise_}] "{stop}".'
+    )
+    tap = TapAction(element=raise_)
+    assert false_raise(thought, tap, below.view, goal) is None
+    why = false_raise(thought, tap, at.view, goal)
+    assert why is not None
+    assert "shows 2" in why
+    # a count the goal does not give, or no claim in the thought: not judged
+    assert false_raise(thought.replace("2", "5", 1), tap, at.view, goal) is None
+    assert false_raise(f"I tap [{raise_}].", tap, at.view, goal) is None
+
+
+def test_an_action_that_changed_nothing_on_a_screen_is_refused_there_later_too() -> None:
+    """A model that alternates two taps that change nothing never repeats the last action,
+    and the agent's loop check (the same action in a row) never ends it: each is refused on
+    that screen after the first time."""
+    dev = SimDevice(SimPhone(seed=2001))
+    dev.phone.open_app("Contacts")
+    obs = dev.observe()
+    (right, name), *_ = _people(obs)
+    title = next(it.id for it in obs.view.items if label_of(it) == "Contacts")
+    script = iter([f"tap({title})", f"long_press({title})", f"tap({title})"])
+
+    def reply(req: CompletionRequest) -> str:
+        if req.avoid_ids:
+            return f'<think>[{right}] "{name}" is the contact.</think>\ntap({right})'
+        return f"<think>[{title}] is the one.</think>\n{next(script)}"
+
+    backend = ScriptedBackend(reply)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    goal = f"What is {name}'s mobile number?"
+    for want in (TapAction(element=title), LongPressAction(element=title)):
+        d = planner.decide(goal, obs)
+        assert d.action == want
+        dev.perform(d.action)
+        obs = dev.observe()
+        assert obs.view.diff is not None
+        assert obs.view.diff.same_screen
+    d = planner.decide(goal, obs)
+    assert backend.requests[-1].avoid_ids == (title,)
+    assert d.action == TapAction(element=right)
+
+
+def test_an_action_chosen_twice_on_a_screen_the_episode_keeps_returning_to_is_refused() -> None:
+    """A cycle the agent's loop check does not see (each action changes the screen): open a
+    contact, go back, open it again, go back; the third time it is refused."""
+    dev = SimDevice(SimPhone(seed=2001))
+    dev.phone.open_app("Contacts")
+    obs = dev.observe()
+    (_, name), (_, other_name), *_ = _people(obs)
+
+    def id_of(words: str, screen: str) -> int:
+        found = re.search(rf'^\[(\d+)\] "{re.escape(words)}"', screen, re.M)
+        assert found is not None, screen
+        return int(found.group(1))
+
+    def reply(req: CompletionRequest) -> str:
+        screen = req.messages[-1].content
+        if req.avoid_ids:
+            return f"<think>The other one.</think>\ntap({id_of(other_name, screen)})"
+        if "Search contacts" in screen:
+            return f"<think>{name} is the contact.</think>\ntap({id_of(name, screen)})"
+        return "<think>Back to the list.</think>\nkey(back)"
+
+    backend = ScriptedBackend(reply)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    goal = f"What is {name}'s mobile number?"
+    shown = []
+    for _ in range(5):
+        d = planner.decide(goal, obs)
+        dev.perform(d.action)
+        obs = dev.observe()
+        shown.append(obs.view.text)
+    for opened in (shown[0], shown[2]):  # the contact's page, twice
+        assert "Search contacts" not in opened
+        assert name in opened
+    assert "Search contacts" not in shown[4]  # the fifth step opened the other contact
+    assert other_name in shown[4]
+    assert name not in shown[4]
+    assert len(backend.requests[-1].avoid_ids) == 1
+    assert any("2 times" in r for r in d.repairs), d.repairs
+
+
+def test_asked_again_the_action_most_replies_choose_wins() -> None:
+    """Asked again, the model answers greedily and ``ask_samples`` times sampled; the action
+    most of the valid, unrefused replies name is carried out, and the repair says so."""
+    dev = SimDevice(SimPhone(seed=2001))
+    dev.phone.open_app("Contacts")
+    obs = dev.observe()
+    (a, _), (b, _), *_ = _people(obs)
+    title = next(it.id for it in obs.view.items if label_of(it) == "Contacts")
+
+    def reply(req: CompletionRequest) -> str:
+        if not req.avoid_ids:
+            return f"<think>[{title}] it is.</think>\ntap({title})"
+        if req.sampling.temperature == 0:
+            return f"<think>[{a}] then.</think>\ntap({a})"
+        seed = req.sampling.seed or 0
+        if seed == 0:
+            return f"<think>[{title}] again.</think>\ntap({title})"  # its element: not counted
+        return f"<think>[{b}] then.</think>\ntap({b})" if seed < 3 else "not an action"
+
+    backend = ScriptedBackend(reply)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True, ask_samples=4))
+    dev.perform(planner.decide("Look.", obs).action)
+    d = planner.decide("Look.", dev.observe())
+    seeds = [r.sampling.seed for r in backend.requests[2:]]
+    assert seeds == [backend.requests[0].sampling.seed, 0, 1, 2, 3]
+    assert d.action == TapAction(element=b)  # 2 votes against 1 for the greedy tap(a)
+    assert d.completion.text == f"tap({b})"
+    assert any("2 of 5 replies" in r for r in d.repairs), d.repairs
+
+
+def _cart_below_the_minimum() -> tuple[SimDevice, Observation, str]:
+    """FoodGo's cart with one Matcha Latte where the goal orders two: under the restaurant's
+    minimum, so "Checkout" is disabled."""
+    from droidpilot.policy.teacher import OracleTeacher
+
+    task = get("FoodGoOrderDish").instantiate(2004, lang="en")
+    device = SimDevice(SimPhone(seed=2004))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    for _ in range(10):
+        obs = device.observe()
+        if "Increase quantity" in obs.view.text:
+            break
+        device.perform(teacher.next_action(obs, failed=None))
+    for words in ("Add to cart", "View cart"):
+        item = next(it for it in device.observe().view.items if label_of(it).startswith(words))
+        device.perform(TapAction(element=item.id))
+    return device, device.observe(), task.goal
+
+
+def test_a_tap_on_a_disabled_element_is_asked_again_and_never_into_a_finish() -> None:
+    _, obs, goal = _cart_below_the_minimum()
+    checkout = next(it for it in obs.view.items if label_of(it) == "Checkout")
+    assert not checkout.enabled, obs.view.text
+    more = next(it.id for it in obs.view.items if label_of(it).startswith("Increase"))
+    tap = f"<think>The cart holds the order, so I go on.</think>\ntap({checkout.id})"
+    for second, want in (
+        (f"<think>Below the minimum: one more.</think>\ntap({more})", TapAction(element=more)),
+        # a second thought that ends the episode is no way out: the first action stands
+        ('<think>Done.</think>\nfinish(success, "Done.")', TapAction(element=checkout.id)),
+    ):
+        backend = ScriptedBackend(lambda req, second=second: second if req.avoid_ids else tap)
+        planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+        d = planner.decide(goal, obs)
+        assert backend.requests[-1].avoid_ids == (checkout.id,)
+        assert d.action == want
+        assert bool(d.repairs) == (want != TapAction(element=checkout.id))

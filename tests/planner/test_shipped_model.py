@@ -73,6 +73,46 @@ def test_both_backends_give_the_same_greedy_action(built: tuple[Path, Path]) -> 
 
 
 @pytest.mark.slow
+def test_asked_again_without_an_element_both_backends_name_another_and_agree(
+    built: tuple[Path, Path],
+) -> None:
+    """What the planner asks when it refuses an action (``ask_again``): the same request with
+    the action's element off limits. On the travel order form the model taps an element;
+    asked again without it, its thought cites another and its action names another, the same
+    through both backends."""
+    from dataclasses import replace
+
+    from droidpilot.planner.backends.base import CompletionRequest
+    from droidpilot.planner.backends.hf import TransformersBackend
+    from droidpilot.planner.backends.ort import OnnxBackend
+    from droidpilot.planner.default import planner_for
+    from droidpilot.planner.parse import parse_action
+    from droidpilot.types import Completion
+    from tests.planner.test_ground import _oracle_until
+
+    obs, goal = _oracle_until("TravelBookTrain", 2000, "Submit order")
+    hf_dir, onnx_dir = built
+    backends = [TransformersBackend(hf_dir), OnnxBackend(onnx_dir)]
+    asked: list[CompletionRequest] = []
+
+    class Recorder:
+        name = "recorder"
+
+        def complete(self, request: CompletionRequest) -> Completion:
+            asked.append(request)
+            return backends[0].complete(request)
+
+    first = planner_for(Recorder()).decide(goal, obs)  # type: ignore[arg-type]
+    element = getattr(first.action, "element", None)
+    assert isinstance(element, int), first.completion.text
+    again = replace(asked[0], avoid_ids=(element,))
+    replies = [backend.complete(again) for backend in backends]
+    assert (replies[0].reasoning, replies[0].text) == (replies[1].reasoning, replies[1].text)
+    assert f"[{element}]" not in replies[0].reasoning
+    assert getattr(parse_action(replies[0].text), "element", None) != element
+
+
+@pytest.mark.slow
 def test_run_with_no_model_plans_with_the_default_model_and_succeeds_on_an_easy_instance(
     built: tuple[Path, Path], tmp_path: Path
 ) -> None:

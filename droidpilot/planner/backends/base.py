@@ -50,6 +50,9 @@ class CompletionRequest:
     stop_after_action: bool = True
     #: the current screen's element ids: with ``constrain``, the action may only name these
     element_ids: tuple[int, ...] | None = None
+    #: elements the reply may not cite in its thought nor (held to ``element_ids``) act on:
+    #: local backends only; a server ignores it
+    avoid_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.messages:

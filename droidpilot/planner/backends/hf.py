@@ -191,6 +191,7 @@ class TransformersBackend:
                 stop=r.stop,
                 stop_after_action=r.stop_after_action,
                 element_ids=r.element_ids,
+                avoid_ids=r.avoid_ids,
             )
             for r in requests
         ]

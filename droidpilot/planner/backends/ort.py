@@ -338,6 +338,7 @@ class OnnxBackend:
             stop=request.stop,
             stop_after_action=request.stop_after_action,
             element_ids=request.element_ids,
+            avoid_ids=request.avoid_ids,
         )
         greedy = s.temperature <= 0
         shared = (
