@@ -77,10 +77,10 @@ _WEIGHTS = "model.safetensors"
 def planner_config_for(model: str | Path | None) -> PlannerConfig:
     """The planner settings a model directory was trained for (its ``droidpilot.json``:
     ``plan_first``, ``constrain``, ``ground_quotes``, ``ground_names``, ``ask_again``,
-    ``prompt`` (the name of a prompt style, :data:`~droidpilot.planner.prompt.PROMPT_STYLES`;
-    default ``full``), ``sampling`` with ``temperature``, ``top_p``, ``max_tokens`` and
-    ``max_thinking_tokens``), else the defaults. Bad values raise :class:`ModelNotFound`
-    naming the file."""
+    ``ask_samples``, ``prompt`` (the name of a prompt style,
+    :data:`~droidpilot.planner.prompt.PROMPT_STYLES`; default ``full``), ``sampling`` with
+    ``temperature``, ``top_p``, ``max_tokens`` and ``max_thinking_tokens``), else the
+    defaults. Bad values raise :class:`ModelNotFound` naming the file."""
     if model is None:
         return PlannerConfig()
     path = Path(model).expanduser() / PLANNER_SETTINGS
@@ -109,6 +109,7 @@ def _config_of(doc: dict[str, Any]) -> PlannerConfig:
         ground_quotes=bool(doc.get("ground_quotes", False)),
         ground_names=bool(doc.get("ground_names", False)),
         ask_again=bool(doc.get("ask_again", False)),
+        ask_samples=int(doc.get("ask_samples", PlannerConfig().ask_samples)),
         sampling=Sampling(
             temperature=float(sampling.get("temperature", base.temperature)),
             top_p=float(sampling.get("top_p", base.top_p)),

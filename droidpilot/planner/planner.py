@@ -79,9 +79,9 @@ class PlannerConfig:
     # move a tap to the element that shows the goal's words its thought names, a PIN key to
     # the PIN's next digit, a picker's day to the goal's date (planner/ground.py)
     ground_names: bool = False
-    # refuse an action that changed nothing on the same screen before, a tap raising a count
-    # already at the goal's, or one clearing a checked item the goal names, and ask the model
-    # again without that element
+    # refuse an action that changed nothing on the same screen before, taps a disabled element,
+    # comes round a third time, raises a count already at the goal's or unticks a checked item
+    # the goal names, and ask the model again without that element (Planner._refusal)
     ask_again: bool = False
     # how many sampled replies ask_again weighs beside the greedy one
     ask_samples: int = 4

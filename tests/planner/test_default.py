@@ -246,6 +246,17 @@ def test_planner_settings_file(tmp_path: Path) -> None:
         json.dumps({**SETTINGS, "ground_quotes": True}), encoding="utf-8"
     )
     assert planner_config_for(tmp_path).ground_quotes is True
+    assert planner_config_for(tmp_path).ask_again is False  # not asked for
+    (tmp_path / PLANNER_SETTINGS).write_text(
+        json.dumps({**SETTINGS, "ask_again": True, "ask_samples": 2}), encoding="utf-8"
+    )
+    cfg = planner_config_for(tmp_path)
+    assert (cfg.ask_again, cfg.ask_samples) == (True, 2)
+    (tmp_path / PLANNER_SETTINGS).write_text(
+        json.dumps({**SETTINGS, "ask_samples": "many"}), encoding="utf-8"
+    )
+    with pytest.raises(ModelNotFound, match="bad planner settings"):
+        planner_config_for(tmp_path)
     (tmp_path / PLANNER_SETTINGS).write_text(
         json.dumps({**SETTINGS, "prompt": "tiny"}), encoding="utf-8"
     )
