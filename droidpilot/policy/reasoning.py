@@ -259,6 +259,12 @@ def _tap(task: Task, item: ViewItem, ref: str, obs: Observation, zh: bool) -> st
         if zh:
             return f"目标需要选中{ref}，点击它。"
         return f"The goal needs {ref} set, so I tap it."
+    if "Tab" in item.role:  # the oracle opens another tab only while the open one lacks it
+        want = _missing(task, obs)
+        if want:
+            if zh:
+                return f"目标需要的“{want}”不在这个标签页。{ref}是另一个标签页，打开它。"
+            return f'"{want}" is not on this tab. {ref} is another tab, so I open it.'
     purpose = _purpose(task, label, ref, zh)
     if purpose:
         return purpose
@@ -302,10 +308,16 @@ def _type(task: Task, action: TypeAction, ref: str, zh: bool) -> str:
     return f'This step needs "{action.text}" entered. {where} takes it, so I type it.'
 
 
-def _scroll(task: Task, action: ScrollAction, ref: str, obs: Observation, zh: bool) -> str:
+def _missing(task: Task, obs: Observation) -> str:
+    """The words of the first goal parameter the screen does not show (the PIN, the app and the
+    count aside), or ""."""
     seen = fold(obs.view.text)
     missing = [(n, w) for n, w in _param_words(task) if len(fold(w)) >= 2 and fold(w) not in seen]
-    want = next((w for n, w in missing if n not in ("pin", "app", "qty")), "")
+    return next((w for n, w in missing if n not in ("pin", "app", "qty")), "")
+
+
+def _scroll(task: Task, action: ScrollAction, ref: str, obs: Observation, zh: bool) -> str:
+    want = _missing(task, obs)
     where = ref or ("屏幕" if zh else "the screen")
     if zh:
         what = f"“{want}”" if want else "需要的内容"

@@ -265,7 +265,12 @@ def cheaper_app() -> TaskSpec:
             if other.key != p.s("_app"):
                 open_shop(d, other, p.t("shop", d.lang))
                 if other.layout == "b":
-                    d.tap(p.t("_section", d.lang), exact=True, within="menu_tabs")
+                    d.tab_showing(
+                        p.t("dish", d.lang),
+                        rid="dish",
+                        tabs="menu_tabs",
+                        fallback=p.t("_section", d.lang),
+                    )
                 d.must(p.t("dish", d.lang), rid="dish", prefix=True, within="menu")
         app = app_of(p)
         open_shop(d, app, p.t("shop", d.lang))

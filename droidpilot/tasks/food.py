@@ -587,7 +587,9 @@ def price_question(app: FoodApp) -> TaskSpec:
         app_ = app_of(p)
         open_shop(d, app_, p.t("shop", d.lang))
         if app_.layout == "b":
-            d.tap(p.t("_section", d.lang), exact=True, within="menu_tabs")
+            d.tab_showing(
+                p.t("dish", d.lang), rid="dish", tabs="menu_tabs", fallback=p.t("_section", d.lang)
+            )
         for _ in range(3):
             card = d.must(p.t("dish", d.lang), rid="dish", prefix=True, within="menu")
             price = d.child_text(card, "dish_price")

@@ -230,7 +230,9 @@ def add_dish(
 ) -> None:
     """On a restaurant's menu: open the dish, pick options, set the quantity, add it."""
     if app.layout == "b":
-        d.tap(p.t("_section", d.lang), exact=True, within="menu_tabs")
+        d.tab_showing(
+            p.t("dish", d.lang), rid="dish", tabs="menu_tabs", fallback=p.t("_section", d.lang)
+        )
     d.tap(p.t("dish", d.lang), rid="dish", prefix=True, within="menu")
     for rid in picks:
         d.select(rid=rid)

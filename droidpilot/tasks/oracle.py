@@ -282,6 +282,21 @@ class Driver:
         item = self.must(words, rid=rid, exact=exact, prefix=prefix, within=within)
         self.act(TapAction(element=item.id))
 
+    def tab_showing(self, words: str, *, rid: str, tabs: str, fallback: str) -> None:
+        """Bring the tab whose list shows ``words`` (a card's title) to the front, as a person
+        would: nothing when the open tab shows them, else the other tabs in their order until
+        one does. ``fallback`` (the tab the task knows holds them) is tapped only when no tab
+        shows them without scrolling: a demonstration should not open a tab by knowledge the
+        screen does not give."""
+        if self.find(words, rid=rid, prefix=True, scroll=False) is not None:
+            return
+        strip = [it for it in self.obs().view.items if "Tab" in it.role]
+        for label in [it.text.split("|")[0].strip() for it in strip if not it.selected]:
+            self.tap(label, exact=True, within=tabs)
+            if self.find(words, rid=rid, prefix=True, scroll=False) is not None:
+                return
+        self.tap(fallback, exact=True, within=tabs)
+
     def select(self, words: str = "", *, rid: str = "") -> None:
         """Tap a radio button or checkbox on, unless it is on already: a tap then changes
         nothing (a radio) or clears it (a checkbox), and a demonstration must not teach

@@ -485,3 +485,27 @@ def test_an_answer_step_cites_the_row_it_reads_the_answer_from(tmp_path: Path, l
     dish = task_of("FoodGoAskDishPriceInjected", 2000, lang).params.t("dish", lang)
     assert dish in line, (line, last.reasoning)
     assert re.search(re.escape(last.action.text) + r"(?![\d.])", line), (line, last.action)
+
+
+def test_menu_tabs_are_opened_only_while_the_open_one_lacks_the_dish(tmp_path: Path) -> None:
+    """MealDash files dishes under tabs. The oracle used to tap the dish's tab (which the task
+    knows) even when it was open already; now it opens other tabs, in order, only while the
+    open tab does not show the dish, and says so: a demonstration the screen explains."""
+    tapped = untouched = 0
+    for seed in range(6):
+        steps = read_steps(_demo(tmp_path / str(seed), "MealDashOrderDish", seed, "en"))
+        assert steps[-1].success
+        dish = task_of("MealDashOrderDish", seed, "en").params.t("dish", "en")
+        tabs = [
+            r
+            for r in steps
+            if isinstance(r.action, TapAction)
+            and re.search(rf"^\[{r.action.element}\] tab ", r.screen_text, re.M)
+        ]
+        for r in tabs:
+            assert f'"{dish}' not in r.screen_text, r.screen_text
+            assert r.reasoning.startswith(f'"{dish}" is not on this tab.'), r.reasoning
+        tapped += bool(tabs)
+        untouched += not tabs and "] tab " in "".join(r.screen_text for r in steps)
+    assert tapped
+    assert untouched
