@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from droidpilot.planner.ground import label_of, pin_entered
+from droidpilot.planner.ground import dates_in, label_of, pin_entered
 from droidpilot.tasks.answers import fold
 from droidpilot.tasks.oracle import interruption
 from droidpilot.tasks.spec import Bi, Task
@@ -69,6 +69,8 @@ _NAMES: dict[str, tuple[str, str]] = {
     "option": ("option", "选项"),
     "size": ("size", "规格"),
     "budget": ("budget", "预算"),
+    "in": ("check-in date", "入住日期"),
+    "out": ("check-out date", "离店日期"),
 }
 
 _STAGES: dict[str, tuple[str, str]] = {
@@ -255,16 +257,30 @@ def _tap(task: Task, item: ViewItem, ref: str, obs: Observation, zh: bool) -> st
         if zh:
             return f"目标指定的{_name(name, True)}是{words}。{ref}正是它，点击它。"
         return f"The goal names the {_name(name, False)} {words}. {ref} shows it, so I tap it."
+    # a date picker's day (not a date field, which opens the picker): the goal's date it is
+    day = set() if _DATE_LABEL.fullmatch(label) else dates_in(label)
+    said = [(n, w) for n, w in _param_words(task) if len(day) == 1 and dates_in(w) == day]
+    if said:
+        name, words = said[0]
+        if zh:
+            return f"目标的{_name(name, True)}是{words}，{ref}就是这一天，点击它。"
+        return f"The goal's {_name(name, False)} is {words}; {ref} is that day, so I tap it."
     if item.checkable:
         if zh:
             return f"目标需要选中{ref}，点击它。"
         return f"The goal needs {ref} set, so I tap it."
-    if "Tab" in item.role:  # the oracle opens another tab only while the open one lacks it
-        want = _missing(task, obs)
+    if "Tab" in item.role:
+        # a menu's tabs: the oracle opens another only while the open one lacks the dish
+        want = _missing(task, obs, ("dish",))
         if want:
             if zh:
                 return f"目标需要的“{want}”不在这个标签页。{ref}是另一个标签页，打开它。"
             return f'"{want}" is not on this tab. {ref} is another tab, so I open it.'
+        stem = fold(label).removesuffix("s")  # "Flights" for "Book flight CZ4151"
+        if len(stem) >= 3 and stem in fold(task.goal):
+            if zh:
+                return f"目标要的是{label}，点击{ref}打开。"
+            return f"The goal asks for {label.lower()}, so I open {ref}."
     purpose = _purpose(task, label, ref, zh)
     if purpose:
         return purpose
@@ -308,12 +324,15 @@ def _type(task: Task, action: TypeAction, ref: str, zh: bool) -> str:
     return f'This step needs "{action.text}" entered. {where} takes it, so I type it.'
 
 
-def _missing(task: Task, obs: Observation) -> str:
+def _missing(task: Task, obs: Observation, names: tuple[str, ...] = ()) -> str:
     """The words of the first goal parameter the screen does not show (the PIN, the app and the
-    count aside), or ""."""
+    count aside; only those ``names``, when given), or ""."""
     seen = fold(obs.view.text)
     missing = [(n, w) for n, w in _param_words(task) if len(fold(w)) >= 2 and fold(w) not in seen]
-    return next((w for n, w in missing if n not in ("pin", "app", "qty")), "")
+    return next(
+        (w for n, w in missing if n not in ("pin", "app", "qty") and (not names or n in names)),
+        "",
+    )
 
 
 def _scroll(task: Task, action: ScrollAction, ref: str, obs: Observation, zh: bool) -> str:

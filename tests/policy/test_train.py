@@ -509,3 +509,21 @@ def test_menu_tabs_are_opened_only_while_the_open_one_lacks_the_dish(tmp_path: P
         untouched += not tabs and "] tab " in "".join(r.screen_text for r in steps)
     assert tapped
     assert untouched
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_pickers_day_is_tapped_as_the_goals_date_and_a_flight_by_the_goal(
+    tmp_path: Path, lang: str
+) -> None:
+    """The thought names the goal's date in the goal's words ("March 16") beside the day's
+    ("16 March 2025"), which a model can copy and the planner can check; the Flights tab is
+    opened because the goal asks for a flight."""
+    steps = read_steps(_demo(tmp_path, "TravelBookFlight", 3, lang))
+    assert steps[-1].success
+    date = task_of("TravelBookFlight", 3, lang).params.t("date", lang)
+    day = re.compile(r'\[\d+\] "(\d{2} [A-Z][a-z]+ \d{4}|\d{4}年\d+月\d+日)"')
+    days = [r for r in steps if day.search(r.reasoning)]
+    assert len(days) == 1, [r.reasoning for r in steps]
+    assert date in days[0].reasoning  # zh says it as the goal names it: 目标指定的日期是…
+    if lang == "en":
+        assert any(r.reasoning.startswith("The goal asks for flights") for r in steps)
