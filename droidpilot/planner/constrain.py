@@ -8,7 +8,7 @@ onnxruntime-genai loop call it with a row of scores as a NumPy array):
   think) may only grow into one action in call syntax (:func:`~droidpilot.planner.grammar.
   call_state`): of the ``top_k`` best tokens those that keep the text viable survive (then the
   next ``4 * top_k``, then up to 4096), and once the action is complete only end-of-sequence
-  is allowed;
+  is allowed; inside the thought it may neither end nor open ``<think>`` a second time;
 - with ``avoid_ids``, the reply may not cite those elements in its thought (``[N]``, or ``[N``
   closed by anything else), nor an id the screen does not have (``[N9]``) when its ids are
   given, nor, held to the grammar with the screen's ids, name them in its action: a planner
@@ -104,6 +104,8 @@ class ReplyShaper:
                 if eos and float(scores[eos].max()) > _NEG:
                     out = scores.copy()
                     out[eos] = _NEG
+            if self.constrain:
+                out = self._no_second_think(ids, text, out)
             if self.avoid:
                 out = self._uncited(ids, text, out)
             return out
@@ -156,6 +158,25 @@ class ReplyShaper:
         if new_phase == "start":
             return True  # still a prefix of "<think>"
         return call_state(answer, self.ids) != "bad"
+
+    def _no_second_think(
+        self, ids: Sequence[int], text: str, scores: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """``scores`` without the best tokens that would open ``<think>`` again inside the
+        thought (a reply has one thought; the parser would read a second tag as text): those
+        ranked above the best one that does not are barred. One decode when the best token is
+        fine, which is nearly always."""
+        opened = text.count("<think>")
+        order = scores.argsort()[::-1]
+        for rank, t in enumerate(order[: self.top_k]):
+            if self.decode([*ids, int(t)]).count("<think>") <= opened:
+                if rank == 0:
+                    return scores
+                out = scores.copy()
+                out[order[:rank]] = _NEG
+                self.masked_steps += 1
+                return out
+        return scores
 
     def _cited(self, text: str) -> int:
         """How many citations in ``text`` are barred: one of an avoided element, or (when the

@@ -75,3 +75,14 @@ def test_avoided_ids_are_not_cited_in_the_thought_nor_named_in_the_action() -> N
     # without avoided ids the same scores pass as they are in the thought
     plain = ReplyShaper(cite_decode, eos_ids=[9], close_ids=[5], element_ids=[1, 12])
     assert plain.shape([0, 1, 2], scores) is scores
+
+
+def test_a_thought_cannot_open_think_again() -> None:
+    """Inside the thought the model's best token is "<think>" (a random model's habit): held to
+    the grammar, the next best is taken instead; the thought still ends where it likes."""
+    scores = np.zeros(len(PIECES), dtype=np.float32)
+    scores[0], scores[1] = 5.0, 3.0  # "<think>" again, then "I"
+    got = shaper(constrain=True).shape([0, 1], scores)  # "<think>I"
+    assert int(got.argmax()) == 1
+    assert got[0] < -1e20
+    assert shaper(constrain=False, cap=10).shape([0, 1], scores) is scores
