@@ -308,10 +308,14 @@ def dates_in(text: str) -> set[tuple[int, int]]:
 
 def _date_cell(item: ViewItem) -> tuple[int, int] | None:
     """The date a tappable item shows and nothing else ("23 March 2025", "2025年3月23日": a
-    date picker's day), or None."""
+    date picker's day), or None. A form's date field ("2025-03-15", which opens the picker)
+    is no day: a stay's check-out field must not be moved to the check-in field that shows a
+    date of the goal."""
     if not item.clickable:
         return None
     words = label_of(item)
+    if _ISO_DATE.fullmatch(words):
+        return None
     dates = dates_in(words)
     if len(dates) != 1:
         return None

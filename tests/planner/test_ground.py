@@ -384,6 +384,8 @@ def test_a_tap_on_a_day_the_goal_does_not_name_goes_to_the_one_it_does(
     assert ground_date(thought, TapAction(element=right), obs.view, goal)[1] is None
     ok = next(it.id for it in obs.view.items if label_of(it) in ("OK", "确定"))
     assert ground_date(thought, TapAction(element=ok), obs.view, goal)[1] is None
+    field = next(it.id for it in obs.view.items if re.fullmatch(r"2025-\d\d-\d\d", label_of(it)))
+    assert ground_date(thought, TapAction(element=field), obs.view, goal)[1] is None
     assert ground_date(thought, TapAction(element=wrong), obs.view, "Book a train.")[1] is None
     # a stay's two dates: which one is meant only the thought can say
     other = (month, day % 28 + 2)
