@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from droidpilot.device.base import Device
 from droidpilot.errors import ActionFailed, DeviceTimeout, TaskError
+from droidpilot.planner.ground import label_of
 from droidpilot.types import (
     Action,
     KeyAction,
@@ -290,8 +291,15 @@ class Driver:
         screen does not give."""
         if self.find(words, rid=rid, prefix=True, scroll=False) is not None:
             return
-        strip = [it for it in self.obs().view.items if "Tab" in it.role]
-        for label in [it.text.split("|")[0].strip() for it in strip if not it.selected]:
+        els = self.obs().screen.elements
+        strip = [  # the tabs of this strip only (not, say, an app's bottom navigation)
+            it
+            for it in self.obs().view.items
+            if "Tab" in it.role
+            and (parent := els[it.element].parent) is not None
+            and els[parent].resource_id.endswith(f":id/{tabs}")
+        ]
+        for label in [label_of(it) for it in strip if not it.selected]:
             self.tap(label, exact=True, within=tabs)
             if self.find(words, rid=rid, prefix=True, scroll=False) is not None:
                 return
