@@ -17,7 +17,12 @@ Coffee" shows it". :func:`ground_named` checks the tapped element against the wo
 says the goal names (and the goal does name): when the element does not show them and exactly
 one tappable element does, the tap goes to that one; when no element on the screen shows them,
 the tap becomes a scroll of the screen's list, which is what the demonstrations do then
-(``"ground_names": true`` in ``droidpilot.json``).
+(``"ground_names": true`` in ``droidpilot.json``). The model also misreads a name: it copies
+the first word from the goal and finishes with a name it has seen more often ("The goal names
+the dish Egg Tarts." under a goal that says Egg Fried Rice). Words the goal does not say whose
+first word begins exactly one of the goal's (English) names are read as that name
+(:func:`misread_name`); a name the goal has no beginning for is left alone (the
+demonstrations name a restaurant they looked up themselves that way).
 
 On a PIN pad the demonstrations say "Paying needs the PIN 337297; digit 3 is 7, so I tap [127]
 "7"." The model copies the PIN and loses count inside it ("digit 5 is 7" in 077730) or cites
@@ -62,6 +67,7 @@ __all__ = [
     "ground_named",
     "ground_pin",
     "label_of",
+    "misread_name",
     "named_for",
     "pin_entered",
 ]
@@ -179,6 +185,43 @@ def named_for(thought: str, element: int, goal: str) -> str:
     return named
 
 
+#: a goal's names in English: runs of capitalised words, "and"/"of"/"&" allowed inside
+_GOAL_NAME = re.compile(r"[A-Z][\w'’&.-]*(?:\s+(?:(?:and|of|&)\s+)?[A-Z][\w'’&.-]*)*")
+
+
+def misread_name(thought: str, element: int, goal: str) -> tuple[str, str] | None:
+    """The words (as written) that ``thought`` says the goal names in its English sentence
+    about ``element``, and the goal's name (as written) they misread, when the goal does not
+    say those words and exactly one of its names begins with the same word as they do.
+
+    A small model copies a name's first word from the goal and finishes it with a name it has
+    seen more often: "The goal names the dish Egg Tarts." for Egg Fried Rice, "Steamed Rice"
+    for Steamed Sea Bass. A name the goal does not say and whose first word no goal name
+    begins with (a restaurant the demonstrations looked up themselves: "The goal names the
+    restaurant Cloud Tea" for the cheapest dish) is not a misreading; None then."""
+    for text, num in _NAMED[0].findall(thought):
+        if int(num) != element:
+            continue
+        parts = text.strip().split()
+        for i in (1, 2):  # the kind is one or two lower-case words, as in _named_words
+            if i >= len(parts) or not all(w.islower() for w in parts[:i]):
+                continue
+            words = " ".join(parts[i:]).strip('"“”')
+            if not words or fold(words) in fold(goal):
+                continue
+            first = fold(words.split()[0])
+            if len(first) < 3:
+                continue
+            names = {
+                m.group(0)
+                for m in _GOAL_NAME.finditer(goal)
+                if len(m.group(0).split()) > 1 and fold(m.group(0).split()[0]) == first
+            }
+            if len(names) == 1:
+                return words, names.pop()
+    return None
+
+
 def ground_named(
     thought: str, action: Action, view: ScreenView, goal: str
 ) -> tuple[Action, str | None]:
@@ -186,11 +229,17 @@ def ground_named(
     names, or turned into a scroll of the screen's list when no element shows them; and what
     was changed (None when nothing was: not a tap, no such sentence about the tapped element,
     words the goal does not say, the tapped element shows them, or no single other tappable
-    element does)."""
+    element does). Words the goal does not say but misreads one of its names
+    (:func:`misread_name`) count as that name."""
     if not isinstance(action, TapAction) or action.element is None:
         return action, None
     element = action.element
     named = named_for(thought, element, goal)
+    misread = None if named else misread_name(thought, element, goal)
+    said = ""
+    if misread is not None:
+        named = fold(misread[1])
+        said = f"the thought misreads the goal's {misread[1]!r} as {misread[0]!r}, and "
     if not named:
         return action, None
     item = view.item(element)
@@ -201,6 +250,11 @@ def ground_named(
         listed = _list_of(view)
         if listed is None:
             return action, None
+        if misread is not None:
+            return ScrollAction(direction="down", element=listed.id), (
+                f"tap({element}) -> scroll({listed.id}, down): {said}no element on this "
+                "screen shows it"
+            )
         return ScrollAction(direction="down", element=listed.id), (
             f"tap({element}) -> scroll({listed.id}, down): the thought says the goal names "
             f"{named!r}, and no element on this screen shows it"
@@ -208,6 +262,14 @@ def ground_named(
     tappable = [it for it in shown if it.clickable]  # a title that repeats them is no target
     if len(tappable) > 1:
         tappable = [it for it in tappable if fold(label_of(it)) == named]
+    if misread is not None:
+        return _moved(
+            action,
+            tappable,
+            lambda target: (
+                f"element {element} -> {target}: {said}[{target}] shows it and [{element}] does not"
+            ),
+        )
     return _moved(
         action,
         tappable,

@@ -22,6 +22,7 @@ from droidpilot.planner.ground import (
     ground_named,
     ground_pin,
     label_of,
+    misread_name,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.trajectory import read_steps
@@ -275,6 +276,60 @@ def test_words_on_no_element_make_the_tap_a_scroll_of_the_list(
     assert moved == ScrollAction(direction="down", element=lists[0].id)
     assert why is not None
     assert "scroll" in why
+
+
+def test_a_name_misread_from_the_goal_is_read_as_the_goals(
+    restaurants: tuple[Observation, list[tuple[int, str]], str],
+) -> None:
+    """The model copies a name's first word from the goal and finishes it with another name
+    ("Egg Tarts" for Egg Fried Rice): the tap goes where the goal's name is, or the list
+    scrolls when it is on no element."""
+    obs, shops, _ = restaurants
+    (first, first_name), *_ = shops
+    multi = [(i, n) for i, n in shops[1:] if len(n.split()) > 1 and len(n.split()[0]) >= 3]
+    assert multi, shops
+    target, name = multi[-1]
+    misread = f"{name.split()[0]} Palace"
+    assert misread not in obs.view.text
+    goal = f"On FoodGo, order 1 × Latte from {name} and pay with the wallet (PIN 123456)."
+    thought = f'The goal names the restaurant {misread}. [{first}] "{first_name}" shows it.'
+    assert misread_name(thought, first, goal) == (misread, name)
+    moved, why = ground_named(thought, TapAction(element=first), obs.view, goal)
+    assert moved == TapAction(element=target)
+    assert why is not None
+    assert "misreads" in why
+    assert name in why
+    # the goal's name on no element: the list scrolls, as for a name the thought gets right
+    far = f"{name.split()[0]} Harbour Grill"
+    assert far not in obs.view.text
+    away = goal.replace(name, far)
+    moved, why = ground_named(thought, TapAction(element=first), obs.view, away)
+    assert isinstance(moved, ScrollAction)
+    assert why is not None
+    assert far in why
+
+
+def test_a_name_the_goal_does_not_begin_is_no_misreading() -> None:
+    goal = (
+        "Order 2 × Egg Fried Rice from Pearl River Kitchen on FoodGo with the note "
+        '"extra napkins" for the restaurant, and pay (PIN 337297).'
+    )
+    egg = 'The goal names the dish Egg Tarts. [59] "Egg Tarts" shows it, so I tap it.'
+    assert misread_name(egg, 59, goal) == ("Egg Tarts", "Egg Fried Rice")
+    assert misread_name(egg, 60, goal) is None  # a sentence about another element
+    # a restaurant the demonstrations looked up themselves (the cheapest dish's): the goal
+    # names no restaurant beginning with its first word
+    cheapest = (
+        "Find the restaurant on MealDash that sells Bubble Tea for the lowest price and "
+        "order it there; pay with PIN 337297."
+    )
+    cloud = 'The goal names the restaurant Cloud Tea. [44] "Cloud Tea" shows it.'
+    assert misread_name(cloud, 44, cheapest) is None
+    # words the goal does say, and two goal names beginning alike: no misreading
+    right = 'The goal names the dish Egg Fried Rice. [59] "Egg Fried Rice" shows it.'
+    assert misread_name(right, 59, goal) is None
+    both = goal.replace("Pearl River Kitchen", "Egg House")
+    assert misread_name(egg, 59, both) is None
 
 
 def test_a_pin_key_goes_to_the_next_digit_counted_from_the_screen() -> None:
