@@ -37,7 +37,8 @@ def lesson(row: dict[str, Any]) -> tuple[str, str]:
 def _rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if not path.is_file():
         return []
-    return [(line, json.loads(line)) for line in path.open(encoding="utf-8") if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    return [(line, json.loads(line)) for line in lines if line.strip()]
 
 
 def split_run(new: Path, old: Path, out: Path, rest: float, rnd: random.Random) -> tuple[int, int]:
