@@ -198,7 +198,8 @@ def misread_name(thought: str, element: int, goal: str) -> tuple[str, str] | Non
     seen more often: "The goal names the dish Egg Tarts." for Egg Fried Rice, "Steamed Rice"
     for Steamed Sea Bass. A name the goal does not say and whose first word no goal name
     begins with (a restaurant the demonstrations looked up themselves: "The goal names the
-    restaurant Cloud Tea" for the cheapest dish) is not a misreading; None then."""
+    restaurant Cloud Tea" for the cheapest dish) is not a misreading, nor is the goal's name
+    with more words after it (a passenger row's "Zhu Yu 4300**********8426"); None then."""
     for text, num in _NAMED[0].findall(thought):
         if int(num) != element:
             continue
@@ -217,6 +218,8 @@ def misread_name(thought: str, element: int, goal: str) -> tuple[str, str] | Non
                 for m in _GOAL_NAME.finditer(goal)
                 if len(m.group(0).split()) > 1 and fold(m.group(0).split()[0]) == first
             }
+            if any(fold(words).startswith(fold(name)) for name in names):
+                return None  # the goal's name and more ("Zhu Yu 4300***8426"): no misreading
             if len(names) == 1:
                 return words, names.pop()
     return None
@@ -229,7 +232,7 @@ def ground_named(
     names, or turned into a scroll of the screen's list when no element shows them; and what
     was changed (None when nothing was: not a tap, no such sentence about the tapped element,
     words the goal does not say, the tapped element shows them, or no single other tappable
-    element does). Words the goal does not say but misreads one of its names
+    element does). Words the goal does not say that misread one of its names
     (:func:`misread_name`) count as that name."""
     if not isinstance(action, TapAction) or action.element is None:
         return action, None

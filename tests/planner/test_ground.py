@@ -330,6 +330,10 @@ def test_a_name_the_goal_does_not_begin_is_no_misreading() -> None:
     assert misread_name(right, 59, goal) is None
     both = goal.replace("Pearl River Kitchen", "Egg House")
     assert misread_name(egg, 59, both) is None
+    # the goal's name and more (a passenger row's ID): the name is read right, no misreading
+    train = "Book train G757 on March 23 in Second class for Zhu Yu and pay (PIN 337297)."
+    row = 'The goal names the passenger Zhu Yu 4300**********8426. [84] "First class" shows it.'
+    assert misread_name(row, 84, train) is None
 
 
 def test_a_pin_key_goes_to_the_next_digit_counted_from_the_screen() -> None:
