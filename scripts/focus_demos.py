@@ -8,10 +8,11 @@ NEW and OLD are run directories that ``droidpilot collect --backend oracle`` wro
 same tasks, seeds and language, NEW by today's oracle and OLD by an older one (a git worktree
 of an older commit: ``PYTHONPATH=WORKTREE python -m droidpilot.cli collect ...``). A step of
 NEW is *changed* when no step of the same episode in OLD has the same thought and action,
-element numbers aside (``[43]`` and ``tap(43)`` vary with the path, not the lesson). OUT/focus
-gets every changed step, OUT/rest a ``--rest`` fraction of the others (seeded); each keeps
-its episode's files, so ``droidpilot train sft OUT/focus OUT/rest`` reads them like any run,
-and naming OUT/focus more than once weights the change (docs/model.md: the CPU continuation).
+element numbers aside (``[43]`` and ``tap(43)`` vary with the path, not the lesson); every
+step of an episode OLD lacks is changed. OUT/focus gets every changed step, OUT/rest a
+``--rest`` fraction of the others (seeded); each keeps its episode's files, so ``droidpilot
+train sft OUT/focus OUT/rest`` reads them like any run, and naming OUT/focus more than once
+weights the change (docs/model.md: the CPU continuation).
 """
 
 from __future__ import annotations
@@ -37,8 +38,15 @@ def lesson(row: dict[str, Any]) -> tuple[str, str]:
 def _rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if not path.is_file():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    return [(line, json.loads(line)) for line in lines if line.strip()]
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(keepends=True), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((line, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"{path}:{n}: not a step record ({exc.msg}); recollect it") from exc
+    return rows
 
 
 def split_run(new: Path, old: Path, out: Path, rest: float, rnd: random.Random) -> tuple[int, int]:
