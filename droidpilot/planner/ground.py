@@ -69,6 +69,7 @@ __all__ = [
     "label_of",
     "misread_name",
     "named_for",
+    "names_in",
     "pin_entered",
 ]
 
@@ -223,6 +224,21 @@ def misread_name(thought: str, element: int, goal: str) -> tuple[str, str] | Non
             if len(names) == 1:
                 return words, names.pop()
     return None
+
+
+def names_in(thought: str, goal: str) -> list[str]:
+    """The goal's words (folded) that ``thought`` says the goal names, in its sentences about
+    any element; a misread name (:func:`misread_name`) as the goal's."""
+    names: list[str] = []
+    for pattern, kind_first in zip(_NAMED, (True, False), strict=True):
+        for text, num in pattern.findall(thought):
+            named = _named_words(text.strip(), goal, kind_first=kind_first)
+            if not named and kind_first:
+                misread = misread_name(thought, int(num), goal)
+                named = fold(misread[1]) if misread is not None else ""
+            if named:
+                names.append(named)
+    return names
 
 
 def ground_named(

@@ -25,7 +25,7 @@ from droidpilot.planner.ground import (
     ground_date,
     ground_named,
     ground_pin,
-    named_for,
+    names_in,
 )
 from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
@@ -334,8 +334,8 @@ class Planner:
         ends an episode for, when it comes again and again), a tap on a disabled element, one
         chosen here :data:`CYCLE_AFTER` times already (the episode keeps coming back: a
         cycle), a tap that raises a count already at the goal's (:func:`false_raise`), or a
-        tap that would clear a checked item showing the words the thought says the goal
-        names; None for any other action."""
+        tap that would clear a checked item showing words the thought says the goal names
+        (about this element or another: grounding moves taps); None for any other action."""
         element = _element_of(action)
         if element is None or isinstance(action, ParseFailure):
             return None
@@ -355,8 +355,9 @@ class Planner:
         if raised is not None:
             return element, raised
         if isinstance(action, TapAction) and item is not None and item.checkable and item.checked:
-            named = named_for(thought, element, goal)
-            if named and named in fold(item.text):
+            # any name the thought gives: grounding may have moved the tap here from another
+            named = next((n for n in names_in(thought, goal) if n in fold(item.text)), "")
+            if named:
                 return element, (
                     f"[{element}] is checked and shows {named!r}, which the goal names: "
                     "a tap would clear it"

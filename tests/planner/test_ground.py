@@ -23,6 +23,7 @@ from droidpilot.planner.ground import (
     ground_pin,
     label_of,
     misread_name,
+    names_in,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.trajectory import read_steps
@@ -334,6 +335,9 @@ def test_a_name_the_goal_does_not_begin_is_no_misreading() -> None:
     train = "Book train G757 on March 23 in Second class for Zhu Yu and pay (PIN 337297)."
     row = 'The goal names the passenger Zhu Yu 4300**********8426. [84] "First class" shows it.'
     assert misread_name(row, 84, train) is None
+    # names_in: every name the thought gives, misread ones as the goal's
+    two = f"{egg} The goal names the restaurant Pearl River Kitchen. [12] shows it."
+    assert names_in(two, goal) == ["eggfriedrice", "pearlriverkitchen"]
 
 
 def test_a_pin_key_goes_to_the_next_digit_counted_from_the_screen() -> None:
@@ -551,6 +555,17 @@ def test_a_tap_that_would_clear_a_checked_item_the_goal_names_is_asked_again() -
     assert backend.requests[-1].avoid_ids == (person.id,)
     assert d.action == TapAction(element=submit)
     assert any("checked" in r for r in d.repairs), d.repairs
+    # the sentence about another element (grounding moves a tap on the wrong row to the
+    # one showing the name): still refused
+    seat = next(it for it in obs.view.items if it.checkable and not it.checked)
+    moved_here = (
+        f'<think>The goal names the passenger {name}. [{seat.id}] "{label_of(seat)}" shows '
+        f"it, so I tap it.</think>\ntap({person.id})"
+    )
+    backend = ScriptedBackend(lambda req: submit_reply if req.avoid_ids else moved_here)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    assert planner.decide(goal, obs).action == TapAction(element=submit)
+    assert backend.requests[-1].avoid_ids == (person.id,)
     # a checked item the thought does not say the goal names: tapped as asked
     plain = f"<think>[{person.id}] is next.</think>\ntap({person.id})"
     planner = Planner(ScriptedBackend([plain]), PlannerConfig(plan_first=False, ask_again=True))
