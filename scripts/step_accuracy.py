@@ -28,6 +28,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 DP = str(Path(sys.executable).with_name("droidpilot"))
 _ID = re.compile(r"^\s*\[(\d+)\]", re.M)
@@ -59,6 +60,24 @@ def _demos(
     return rows
 
 
+def model_reply(backend: Any, cfg: Any, row: dict[str, Any]) -> tuple[str, str, str, float]:
+    """A recorded step's prompt through ``backend`` with the planner settings ``cfg``: the
+    recorded action and the model's (whitespace folded), the model's thought, and seconds."""
+    from droidpilot.planner.backends.base import CompletionRequest
+    from droidpilot.types import Message
+
+    msgs = tuple(Message(role=m["role"], content=m["content"]) for m in row["prompt"])
+    ids = tuple(int(i) for i in _ID.findall(str(row["screen_text"])))
+    t0 = time.perf_counter()
+    req = CompletionRequest(
+        messages=msgs, sampling=cfg.sampling, constrain=cfg.constrain, element_ids=ids
+    )
+    c = backend.complete(req)
+    seconds = time.perf_counter() - t0
+    want = " ".join(str(row["completion"]).split())
+    return want, " ".join(c.text.split()), c.reasoning or "", seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--model", action="append", default=[])
@@ -69,11 +88,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.seed < 2000:
         sys.exit("--seed: use test seeds (2000 and up; see `droidpilot train split`)")
-    from droidpilot.planner.backends.base import CompletionRequest
     from droidpilot.planner.backends.ort import OnnxBackend
     from droidpilot.planner.default import default_model, planner_config_for
     from droidpilot.planner.prompt import style_of
-    from droidpilot.types import Message
 
     seen, held = _split()
     sets = {"seen": sorted(seen)[:: args.every], "held-out": sorted(held)}
@@ -95,20 +112,10 @@ def main() -> None:
             log = args.out / f"replies-{model.parent.name}-{model.name}-{name}.jsonl"
             replies = []
             for row in rows:
-                prompt: list[dict[str, str]] = row["prompt"]  # type: ignore[assignment]
-                msgs = tuple(Message(role=m["role"], content=m["content"]) for m in prompt)
-                ids = tuple(int(i) for i in _ID.findall(str(row["screen_text"])))
-                t0 = time.perf_counter()
-                req = CompletionRequest(
-                    messages=msgs, sampling=cfg.sampling, constrain=cfg.constrain, element_ids=ids
-                )
-                c = backend.complete(req)
-                times.append(time.perf_counter() - t0)
-                want = " ".join(str(row["completion"]).split())
-                got = " ".join(c.text.split())
+                want, got, thought, seconds = model_reply(backend, cfg, row)
+                times.append(seconds)
                 hits["steps"] += 1
                 hits["same"] += got == want
-                thought = c.reasoning or ""
                 named = _NAMED.findall(thought)
                 tapped = _TAP.match(got)
                 if want.startswith("tap("):

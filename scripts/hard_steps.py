@@ -1,0 +1,159 @@
+"""Where a model still goes wrong on demonstrations of the training split: run the model on
+every recorded prompt of some runs (greedy, its planner settings, as ``step_accuracy.py``
+does on test seeds) and split the steps into those whose action differs from the
+demonstration's (*hard*) and a sample of the rest, to continue training on the mistakes
+without a whole epoch over what the model already does.
+
+    .venv/bin/python scripts/hard_steps.py OUT [--model ONNX_DIR] [--per-task K]
+                                           [--rest 0.2] RUN [RUN ...]
+
+OUT/hard gets every hard step, OUT/rest a ``--rest`` fraction of the others (seeded); each
+keeps its episode's files, so ``droidpilot train sft OUT/hard OUT/rest`` reads them like any
+run (name OUT/hard more than once to weight it). OUT/replies.jsonl has one line a scored step:
+the episode, the step, the demonstration's action and thought, the model's. ``--per-task K``
+scores the first K episodes of each template only (a step takes about a second on two cores).
+ONNX_DIR defaults to the built default model; RUN are ``droidpilot collect`` run directories
+(only successful episodes of the train split are read, as ``train sft`` reads them). The model
+is scored on its raw reply, before the planner's repairs: a repair is a crutch, not a lesson.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from step_accuracy import model_reply
+
+
+def _episodes(run: Path) -> list[tuple[Path, dict[str, Any], list[tuple[str, dict[str, Any]]]]]:
+    """The successful train-split episodes of ``run``: directory, record, step lines."""
+    from droidpilot.policy.splits import split_of
+
+    out = []
+    for d in sorted(p for p in run.iterdir() if (p / "steps.jsonl").is_file()):
+        try:
+            ep = json.loads((d / "episode.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SystemExit(f"{d / 'episode.json'}: not an episode record ({exc})") from exc
+        if ep.get("success") is not True or split_of(ep.get("task_id"), ep.get("seed")) != "train":
+            continue
+        steps = []
+        text = (d / "steps.jsonl").read_text(encoding="utf-8")
+        for n, line in enumerate(text.splitlines(keepends=True), 1):
+            if not line.strip():
+                continue
+            try:
+                steps.append((line, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{d / 'steps.jsonl'}:{n}: not a step record ({exc.msg})") from exc
+        out.append((d, ep, steps))
+    return out
+
+
+def _write(out: Path, part: str, run: Path, d: Path, lines: list[str]) -> None:
+    target = out / part / f"{run.name}-{d.name}"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in d.iterdir():
+        if f.is_file() and f.name != "steps.jsonl":
+            shutil.copyfile(f, target / f.name)
+    (target / "steps.jsonl").write_text("".join(lines), encoding="utf-8")
+
+
+#: A model's reply to a recorded step: the step's action, the model's, the model's thought.
+Reply = Callable[[dict[str, Any]], tuple[str, str, str]]
+
+
+def split_runs(
+    runs: list[Path], out: Path, reply: Reply, *, per_task: int = 0, rest: float = 0.2,
+    seed: int = 0,
+) -> tuple[Counter[str], dict[str, tuple[int, int]]]:  # fmt: skip
+    """Score the steps of ``runs`` with ``reply`` and write OUT/hard, OUT/rest and
+    OUT/replies.jsonl; return the counts (steps, hard, rest) and, per template, the episodes
+    and the hard steps."""
+    out.mkdir(parents=True, exist_ok=True)
+    rnd = random.Random(seed)
+    counts: Counter[str] = Counter()
+    episodes: Counter[str] = Counter()
+    hard_steps: Counter[str] = Counter()
+    t0 = time.monotonic()
+    with (out / "replies.jsonl").open("w", encoding="utf-8") as log:
+        for run in runs:
+            for d, ep, steps in _episodes(run):
+                task = str(ep.get("task_id"))
+                if per_task and episodes[task] >= per_task:
+                    continue
+                episodes[task] += 1
+                keep: dict[str, list[str]] = {"hard": [], "rest": []}
+                for line, row in steps:
+                    if not row.get("prompt") or not row.get("action_valid"):
+                        continue
+                    want, got, thought = reply(row)
+                    part = "hard" if got != want else ("rest" if rnd.random() < rest else "")
+                    counts["steps"] += 1
+                    if part:
+                        counts[part] += 1
+                        keep[part].append(line)
+                    hard_steps[task] += part == "hard"
+                    rec = {"run": str(run), "episode": d.name, "task": task, "step": row["step"],
+                           "hard": part == "hard", "want": want, "got": got,
+                           "oracle_thought": row.get("reasoning"), "thought": thought}  # fmt: skip
+                    log.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                log.flush()
+                for part, lines in keep.items():
+                    if lines:
+                        _write(out, part, run, d, lines)
+                rate = counts["steps"] / max(1e-9, time.monotonic() - t0)
+                print(f"{d.name}: {len(keep['hard'])} hard of {len(steps)} "
+                      f"({rate:.2f} steps/s)", file=sys.stderr, flush=True)  # fmt: skip
+    return counts, {t: (n, hard_steps[t]) for t, n in sorted(episodes.items())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("runs", nargs="+", type=Path)
+    ap.add_argument("--model", type=Path, help="an ONNX model directory (default: the default)")
+    ap.add_argument("--per-task", type=int, default=0, help="episodes scored per template (0: all)")
+    ap.add_argument("--rest", type=float, default=0.2, help="fraction of the other steps kept")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if (args.out / "hard").exists() or (args.out / "rest").exists():
+        ap.error(f"{args.out} already holds a split; remove it first")
+    for run in args.runs:
+        if not run.is_dir():
+            ap.error(f"{run} is not a run directory")
+
+    from droidpilot.planner.backends.ort import OnnxBackend
+    from droidpilot.planner.default import default_model, planner_config_for
+
+    model = args.model or default_model("onnx")
+    cfg = planner_config_for(model)
+    backend = OnnxBackend(model)
+
+    def reply(row: dict[str, Any]) -> tuple[str, str, str]:
+        want, got, thought, _ = model_reply(backend, cfg, row)
+        return want, got, thought
+
+    counts, per_task = split_runs(args.runs, args.out, reply, per_task=args.per_task,
+                                  rest=args.rest, seed=args.seed)  # fmt: skip
+    hard, steps = counts["hard"], counts["steps"]
+    print(f"{hard} of {steps} steps hard ({hard / max(1, steps):.0%}), "
+          f"{counts['rest']} others kept")  # fmt: skip
+    print("| template | episodes | hard steps |")
+    print("|---|---:|---:|")
+    for task, (n, h) in per_task.items():
+        print(f"| {task} | {n} | {h} |")
+    print(json.dumps(dict(counts)))
+
+
+if __name__ == "__main__":
+    main()
