@@ -21,6 +21,7 @@ __all__ = [
     "FOOD_APPS",
     "FoodApp",
     "add_dish",
+    "as_ordered",
     "checkout",
     "dish_params",
     "new_orders",
@@ -144,6 +145,21 @@ def _target_ids(p: Params) -> tuple[str, ...]:
     return tuple(p.s("_dish_id").split(","))
 
 
+def as_ordered(o: Order, p: Params) -> Hit:
+    """The order holds only the task's dish(es) and, where the goal gives a count
+    (``qty``), that many of it: "order 1 × Kung Pao Chicken" is not met by seven of them, or
+    by one and a drink."""
+    ids = _target_ids(p)
+    others = sorted({line.dish_id for line in o.lines if line.dish_id not in ids})
+    if others:
+        return hit(False, f"order {o.id} also holds {', '.join(others)}")
+    if "qty" in p:
+        got = sum(line.qty for line in o.lines if line.dish_id in ids)
+        if got != p.i("qty"):
+            return hit(False, f"order {o.id} holds {got} × {ids[0]}, the goal {p.i('qty')}")
+    return hit(True, f"order {o.id} as ordered")
+
+
 def order_milestones(extra: OrderCheck | None = None) -> tuple[Milestone, ...]:
     """in the cart -> an order placed -> (its extra condition) -> paid."""
 
@@ -157,17 +173,21 @@ def order_milestones(extra: OrderCheck | None = None) -> tuple[Milestone, ...]:
 
     def placed(w: World, p: Params, b: Baseline) -> Hit:
         ids = _target_ids(p)
-        got = [o for o in new_orders(w, p, b) if has_dish(o, ids) and o.status != "cancelled"]
-        return hit(bool(got), f"order {got[0].id} placed" if got else "no new order")
+        got = [
+            o
+            for o in new_orders(w, p, b)
+            if has_dish(o, ids) and o.status != "cancelled" and as_ordered(o, p)[0]
+        ]
+        return hit(bool(got), f"order {got[0].id} placed" if got else "no new order as asked")
 
     def paid(w: World, p: Params, b: Baseline) -> Hit:
         ids = _target_ids(p)
         got = [
             o
             for o in new_orders(w, p, b)
-            if has_dish(o, ids) and o.paid and o.status != "cancelled"
+            if has_dish(o, ids) and o.paid and o.status != "cancelled" and as_ordered(o, p)[0]
         ]
-        return hit(bool(got), f"order {got[0].id} paid" if got else "no paid order")
+        return hit(bool(got), f"order {got[0].id} paid" if got else "no paid order as asked")
 
     ms = [
         Milestone(name="in_cart", weight=0.3, check=carted),
@@ -194,15 +214,20 @@ def order_milestones(extra: OrderCheck | None = None) -> tuple[Milestone, ...]:
 def order_success(extra: OrderCheck | None = None) -> Callable[[World, Params, Baseline], Hit]:
     def check(w: World, p: Params, b: Baseline) -> Hit:
         ids = _target_ids(p)
+        wrong = ""
         for o in new_orders(w, p, b):
             if not (has_dish(o, ids) and o.paid and o.status != "cancelled"):
+                continue
+            ok, why = as_ordered(o, p)
+            if not ok:
+                wrong = wrong or f" ({why})"
                 continue
             if extra is None:
                 return hit(True, f"order {o.id} for {ids[0]} paid ({format_money(o.total)})")
             ok, why = extra(o, w, p, b)
             if ok:
                 return hit(True, f"order {o.id} paid; {why}")
-        return hit(False, f"no paid order with {ids[0]} as asked")
+        return hit(False, f"no paid order with {ids[0]} as asked{wrong}")
 
     return check
 

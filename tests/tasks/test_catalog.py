@@ -203,3 +203,49 @@ def test_the_trip_needs_all_three_paid_within_the_budget(device: SimDevice) -> N
     verdict = task.check(phone, base, FinishAction(status="success"))
     assert not verdict.success, verdict.reason
     assert "over the budget" in verdict.reason
+
+
+def test_an_order_is_met_only_with_the_goals_count_and_nothing_else(device: SimDevice) -> None:
+    """ "order 1 × Kung Pao Chicken" is not met by seven of them, or by one and a drink."""
+    from droidpilot.device.sim.apps.food.payments import merchant_for
+    from droidpilot.device.sim.apps.foodgo import FoodGoApp
+    from droidpilot.device.sim.apps.wallet.app import WalletApp
+
+    def verdict(more: int, other: bool) -> tuple[bool, str, list[str]]:
+        """A paid order of the goal's count of its dish plus ``more``, and with ``other``
+        one of another dish of the restaurant."""
+        task = get("FoodGoOrderDish").instantiate(3, lang="en", phone=device.phone)
+        base = task.setup(device)
+        phone, now = device.phone, device.phone.clock.now()
+        food, wallet = phone.model(FoodGoApp), phone.model(WalletApp)
+        dish = task.params.s("_dish_id")
+        food.clear_cart()
+        assert food.add_to_cart(dish, task.params.i("qty") + more) == "added"
+        if other:
+            shop = food.restaurant(task.params.s("_shop_key"))
+            extra = next(d for d in shop.dish_ids if d != dish and not food.dish(d).sold_out)
+            assert food.add_to_cart(extra, 1) == "added"
+        order = food.checkout(now).order
+        assert order is not None
+        req = wallet.create_request(
+            merchant=merchant_for(order), amount=order.total, order_ref=order.id,
+            caller=food.package, now=now,
+        )  # fmt: skip
+        txn = wallet.authorise(req.id, wallet.pin, now).transaction
+        assert txn is not None
+        food.mark_paid(order.id, txn.id, now)
+        got = task.check(phone, base, FinishAction(status="success"))
+        reached = [m.name for m in task.state(phone, base).milestones if m.reached]
+        return got.success, got.reason, reached
+
+    ok, _, reached = verdict(0, other=False)
+    assert ok
+    assert reached == ["in_cart", "ordered", "paid"]
+    ok, why, reached = verdict(6, other=False)
+    assert not ok
+    assert "the goal" in why
+    assert "paid" not in reached
+    ok, why, reached = verdict(0, other=True)
+    assert not ok
+    assert "also holds" in why
+    assert "paid" not in reached
