@@ -501,12 +501,19 @@ def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
     "--max-mb",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Refuse a delta over this size (default: 50 MB, what the repository may carry).",
+    help="Refuse a delta over this size, tokenizer and settings included (default: 50 MB, "
+    "what the repository may carry).",
+)
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="With --rank R: R is each matrix's floor, and what is left of --max-mb goes to more "
+    "directions where the change is largest (the closest approximation that fits).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def model_ship(
     trained: str, out: str | None, base: str, rank: int | None, max_mb: float | None,
-    as_json: bool,
+    fit: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Store TRAINED (a fine-tuned model directory) as its fp16 difference from BASE, with its
     tokenizer, settings and card: what the package ships as its default model."""
@@ -528,6 +535,7 @@ def model_ship(
             base=base,
             rank=rank,
             max_mb=max_mb or SHIP_LIMIT_MB,
+            fit=fit,
         )
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
@@ -535,9 +543,13 @@ def model_ship(
     low = json_.loads((dst / DELTA_MANIFEST).read_text(encoding="utf-8")).get("low_rank", {})
     worst = max((v["relative_error"] for v in low.values()), default=0.0)
     if as_json:
-        emit_json({"dir": str(dst), "delta_bytes": size, "low_rank": len(low), "max_error": worst})
+        ranks = [v["rank"] for v in low.values()]
+        emit_json({"dir": str(dst), "delta_bytes": size, "low_rank": len(low), "max_error": worst,
+                   "rank_range": [min(ranks), max(ranks)] if ranks else None})  # fmt: skip
     else:
-        note = f"; {len(low)} matrices as rank-{rank} factors, error <= {worst:.2%}" if low else ""
+        ranks = sorted({v["rank"] for v in low.values()})
+        shown = f"{ranks[0]}" if len(ranks) == 1 else f"{ranks[0]}–{ranks[-1]}" if ranks else ""
+        note = f"; {len(low)} matrices as rank-{shown} factors, error <= {worst:.2%}" if low else ""
         click.echo(f"shipped {trained} as {dst} (delta {size / 1e6:.1f} MB{note})")
 
 

@@ -162,6 +162,7 @@ def write_delta(
     prefixes: Iterable[str] | None = None,
     rank: int | None = None,
     max_mb: float | None = SHIP_LIMIT_MB,
+    fit: bool = False,
 ) -> Path:
     """Ship a trained model as its difference from ``base``: the tensors whose names start
     with one of ``prefixes`` (default: every tensor that differs from the base), in fp16, plus
@@ -170,19 +171,23 @@ def write_delta(
     With ``rank``, a changed matrix is stored as the rank-``rank`` factors of its change from
     the base (``up @ down``, by SVD) wherever that is smaller: exact for a LoRA-trained model
     of that rank (merged), an approximation otherwise; the manifest records each factored
-    tensor's relative error. A delta over ``max_mb`` megabytes is refused (the repository
-    carries the model), naming what would make it fit."""
+    tensor's relative error. With ``fit`` as well, ``rank`` is each matrix's floor and what is
+    left of ``max_mb`` goes to more of the changes' largest directions, matrix by matrix, the
+    most squared change per byte first (:func:`_fit_ranks`): the closest approximation that
+    fits. A delta over ``max_mb`` megabytes is refused (the repository carries the model),
+    naming what would make it fit."""
     import numpy as np
-    from safetensors.numpy import load_file, save_file
+    from safetensors.numpy import load_file, save
 
     if rank is not None and rank < 1:
         raise ValidationError(f"rank must be at least 1, got {rank}")
     base_dir = convert_gguf(resolve_model(base))
     ours = load_file(str(trained / _WEIGHTS))
     theirs = load_file(str(base_dir / _WEIGHTS))
+    if fit and rank is None:
+        raise ValidationError("fitting ranks to the size limit needs a floor rank (--rank R)")
     wanted = tuple(prefixes) if prefixes is not None else None
-    delta: dict[str, Any] = {}
-    factored: dict[str, dict[str, float]] = {}
+    kept: dict[str, Any] = {}
     for name, value in ours.items():
         if name not in theirs:
             raise ModelNotFound(f"{trained}: tensor {name} is not in the base {base}")
@@ -191,37 +196,46 @@ def write_delta(
             if wanted is not None
             else not np.array_equal(value, theirs[name])
         )
-        if not keep:
-            continue
+        if keep:
+            kept[name] = value
+    # the tokenizer and the settings ship beside the delta, and count
+    side = sum((trained / n).stat().st_size for n in _SIDE_FILES if (trained / n).is_file())
+    ranks: dict[str, int] = {}
+    if rank is not None:
+        for name, value in kept.items():
+            rows, cols = value.shape if value.ndim == 2 else (0, 0)
+            if value.ndim == 2 and rank * (rows + cols) < rows * cols:
+                ranks[name] = rank
+    if fit and max_mb is not None:
+        spectra = {
+            n: (kept[n].shape, np.linalg.svd(kept[n].astype(np.float32)
+                                             - theirs[n].astype(np.float32), compute_uv=False))
+            for n in ranks
+        }  # fmt: skip
+        whole = sum(2 * v.size for n, v in kept.items() if n not in ranks)
+        # what the manifest and the file's header take: under 300 bytes a matrix
+        overhead = 300 * len(kept) + 4096
+        ranks = _fit_ranks(spectra, ranks, max_mb * 1e6 - whole - side - overhead)
+    delta: dict[str, Any] = {}
+    factored: dict[str, dict[str, float]] = {}
+    for name, value in kept.items():
         rows, cols = value.shape if value.ndim == 2 else (0, 0)
-        if rank is not None and value.ndim == 2 and rank * (rows + cols) < rows * cols:
+        if name in ranks and ranks[name] * (rows + cols) < rows * cols:
+            r = ranks[name]
             change = value.astype(np.float32) - theirs[name].astype(np.float32)
             u, sv, vt = np.linalg.svd(change, full_matrices=False)
-            up = (u[:, :rank] * sv[:rank]).astype(np.float16)
-            down = vt[:rank].astype(np.float16)
+            up = (u[:, :r] * sv[:r]).astype(np.float16)
+            down = vt[:r].astype(np.float16)
             rest = change - up.astype(np.float32) @ down.astype(np.float32)
             norm = float(np.linalg.norm(change))
             error = float(np.linalg.norm(rest)) / norm if norm > 0 else 0.0
             delta[name + _UP] = np.ascontiguousarray(up)
             delta[name + _DOWN] = np.ascontiguousarray(down)
-            factored[name] = {"rank": rank, "relative_error": round(error, 6)}
+            factored[name] = {"rank": r, "relative_error": round(error, 6)}
         else:
             delta[name] = np.ascontiguousarray(value.astype(np.float16))
     if not delta:
         raise ModelNotFound(f"{trained} does not differ from the base {base}: nothing to ship")
-    size_mb = sum(v.nbytes for v in delta.values()) / 1e6
-    if max_mb is not None and size_mb > max_mb:
-        raise ValidationError(
-            f"the delta of {trained} from {base} is {size_mb:.0f} MB as fp16, over the "
-            f"{max_mb:g} MB the package may carry. Train fewer layers (--train-layers K), or "
-            "with LoRA and ship with --rank R (about 0.6 MB per unit of rank for "
-            "SmolLM2-135M's 210 projections)"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    save_file(delta, str(out / DELTA_FILE))
-    for name in _SIDE_FILES:
-        if (trained / name).is_file():
-            shutil.copyfile(trained / name, out / name)
     manifest: dict[str, Any] = {
         "base": base,
         "base_file": str(resolve_model(base).gguf_file or base_dir.name),
@@ -231,8 +245,60 @@ def write_delta(
     }
     if factored:
         manifest["low_rank"] = dict(sorted(factored.items()))
-    (out / DELTA_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    payload = save(delta)
+    manifest_text = json.dumps(manifest, indent=1)
+    size_mb = (len(payload) + side + len(manifest_text.encode())) / 1e6
+    if max_mb is not None and size_mb > max_mb:
+        raise ValidationError(
+            f"the delta of {trained} from {base} is {size_mb:.1f} MB as fp16 with its "
+            f"tokenizer and settings, over the {max_mb:g} MB the package may carry. Train fewer "
+            "layers (--train-layers K), or with LoRA and ship with --rank R (about 0.6 MB per "
+            "unit of rank for SmolLM2-135M's 210 projections), or --rank R --fit"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DELTA_FILE).write_bytes(payload)
+    for name in _SIDE_FILES:
+        if (trained / name).is_file():
+            shutil.copyfile(trained / name, out / name)
+    (out / DELTA_MANIFEST).write_text(manifest_text, encoding="utf-8")
     return out
+
+
+#: Singular values below this fraction of a change's largest are rounding, not training.
+_NOISE = 1e-3
+
+
+def _fit_ranks(
+    spectra: dict[str, tuple[tuple[int, int], Any]], floor: dict[str, int], budget: float
+) -> dict[str, int]:
+    """Each matrix's rank when ``budget`` bytes of fp16 factors are to be spent: the ``floor``
+    first, then one direction at a time, the one that removes the most squared change per
+    byte (its singular value squared over ``2 * (rows + cols)``). A matrix stops where its
+    factors would outgrow it whole, and where what is left of its change is below what fp16
+    factors hold anyway (:data:`_NOISE` of its largest singular value)."""
+    import heapq
+
+    ranks = dict(floor)
+    spent = sum(2 * r * sum(spectra[n][0]) for n, r in ranks.items())
+    heap: list[tuple[float, str]] = []
+
+    def offer(name: str) -> None:
+        (rows, cols), sv = spectra[name]
+        r = ranks[name]
+        if r < len(sv) and sv[r] > _NOISE * sv[0] and (r + 1) * (rows + cols) < rows * cols:
+            heapq.heappush(heap, (-(float(sv[r]) ** 2) / (2 * (rows + cols)), name))
+
+    for name in spectra:
+        offer(name)
+    while heap:
+        _, name = heapq.heappop(heap)
+        cost = 2 * sum(spectra[name][0])
+        if spent + cost > budget:
+            continue  # a smaller matrix's next direction may still fit
+        ranks[name] += 1
+        spent += cost
+        offer(name)
+    return ranks
 
 
 def apply_delta(weights: dict[str, Any], delta: dict[str, Any], where: Path) -> None:

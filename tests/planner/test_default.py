@@ -177,6 +177,38 @@ def test_low_rank_delta_is_exact_for_a_lora_model_and_honest_otherwise(
     assert max(v["relative_error"] for v in errors) > 0.3
 
 
+def test_fit_spends_what_the_limit_leaves_on_the_largest_changes(
+    tiny_model: Path, lora_trained: Path, trained: Path, tmp_path: Path
+) -> None:
+    def low_rank(ship: Path) -> dict[str, dict[str, float]]:
+        return dict(json.loads((ship / DELTA_MANIFEST).read_text())["low_rank"])
+
+    def size_mb(ship: Path) -> float:
+        return sum(f.stat().st_size for f in ship.iterdir()) / 1e6
+
+    floor = write_delta(trained, tmp_path / "floor", base=str(tiny_model), rank=1)
+    limit = size_mb(floor) + 0.02  # room for a few more directions, not for all
+    fit = write_delta(trained, tmp_path / "fit", base=str(tiny_model), rank=1, max_mb=limit,
+                      fit=True)  # fmt: skip
+    before, after = low_rank(floor), low_rank(fit)
+    assert size_mb(fit) <= limit
+    assert set(after) == set(before)
+    assert all(v["rank"] >= 1 for v in after.values())
+    grown = [n for n in after if after[n]["rank"] > 1]
+    assert grown
+    assert size_mb(fit) > size_mb(floor) + 0.01  # most of the room is spent
+    for name in grown:
+        assert after[name]["relative_error"] < before[name]["relative_error"], name
+    total = sum(v["relative_error"] for v in after.values())
+    assert total < sum(v["relative_error"] for v in before.values())
+    # a merged rank-2 LoRA: with room to spare, fitting stops at rank 2, where the change ends
+    lora = write_delta(lora_trained, tmp_path / "lora", base=str(tiny_model), rank=1, fit=True)
+    assert {v["rank"] for v in low_rank(lora).values()} == {2}
+    assert max(v["relative_error"] for v in low_rank(lora).values()) < 5e-3
+    with pytest.raises(ValidationError, match="floor rank"):
+        write_delta(trained, tmp_path / "nofloor", base=str(tiny_model), fit=True)
+
+
 def test_a_delta_over_the_size_limit_is_refused(
     tiny_model: Path, trained: Path, tmp_path: Path
 ) -> None:
@@ -324,6 +356,10 @@ def test_model_ship_command(tiny_model: Path, lora_trained: Path, tmp_path: Path
     doc = json.loads(res.output)
     assert doc["low_rank"] > 0
     assert doc["max_error"] < 5e-3
+    assert doc["rank_range"] == [2, 2]
+    res = runner.invoke(cli, [*args, "--out", str(tmp_path / "c"), "--rank", "1", "--fit"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["rank_range"] == [2, 2]  # the change's own rank, found
     res = runner.invoke(cli, [*args, "--out", str(tmp_path / "b"), "--max-mb", "0.001"])
     assert res.exit_code != 0
     assert "over the 0.001 MB" in res.output
