@@ -7,9 +7,14 @@ without a whole epoch over what the model already does.
     .venv/bin/python scripts/hard_steps.py OUT [--model ONNX_DIR] [--per-task K]
                                            [--rest 0.2] RUN [RUN ...]
 
-OUT/hard gets every hard step, OUT/rest a ``--rest`` fraction of the others (seeded); each
-keeps its episode's files, so ``droidpilot train sft OUT/hard OUT/rest`` reads them like any
-run (name OUT/hard more than once to weight it). OUT/replies.jsonl has one line a scored step:
+OUT/hard gets every hard step, OUT/near the other steps of the same episode on the same
+screen (activity) as a hard one, OUT/rest a ``--rest`` fraction of the others (seeded); each
+keeps its episode's files, so ``droidpilot train sft OUT/hard OUT/near OUT/rest`` reads them
+like any run (name OUT/hard more than once to weight it). OUT/near is the other side of the
+model's decisions: trained on hard steps alone, a model that did not raise a count when it
+had to learnt to raise it and never stop (docs/model.md, "Training on the model's own
+mistakes"); the steps beside them on the same screen (the "add it" once the count is right)
+keep both sides. OUT/replies.jsonl has one line a scored step:
 the episode, the step, the demonstration's action and thought, the model's. ``--per-task K``
 scores the first K episodes of each template only (a step takes about a second on two cores).
 ONNX_DIR defaults to the built default model; RUN are ``droidpilot collect`` run directories
@@ -76,9 +81,9 @@ def split_runs(
     runs: list[Path], out: Path, reply: Reply, *, per_task: int = 0, rest: float = 0.2,
     seed: int = 0,
 ) -> tuple[Counter[str], dict[str, tuple[int, int]]]:  # fmt: skip
-    """Score the steps of ``runs`` with ``reply`` and write OUT/hard, OUT/rest and
-    OUT/replies.jsonl; return the counts (steps, hard, rest) and, per template, the episodes
-    and the hard steps."""
+    """Score the steps of ``runs`` with ``reply`` and write OUT/hard, OUT/near, OUT/rest and
+    OUT/replies.jsonl; return the counts (steps, hard, near, rest) and, per template, the
+    episodes and the hard steps."""
     out.mkdir(parents=True, exist_ok=True)
     rnd = random.Random(seed)
     counts: Counter[str] = Counter()
@@ -92,22 +97,31 @@ def split_runs(
                 if per_task and episodes[task] >= per_task:
                     continue
                 episodes[task] += 1
-                keep: dict[str, list[str]] = {"hard": [], "rest": []}
+                keep: dict[str, list[str]] = {"hard": [], "near": [], "rest": []}
+                scored: list[tuple[str, dict[str, Any], bool]] = []
                 for line, row in steps:
                     if not row.get("prompt") or not row.get("action_valid"):
                         continue
                     want, got, thought = reply(row)
-                    part = "hard" if got != want else ("rest" if rnd.random() < rest else "")
+                    scored.append((line, row, got != want))
                     counts["steps"] += 1
-                    if part:
-                        counts[part] += 1
-                        keep[part].append(line)
-                    hard_steps[task] += part == "hard"
+                    hard_steps[task] += got != want
                     rec = {"run": str(run), "episode": d.name, "task": task, "step": row["step"],
-                           "hard": part == "hard", "want": want, "got": got,
+                           "hard": got != want, "want": want, "got": got,
                            "oracle_thought": row.get("reasoning"), "thought": thought}  # fmt: skip
                     log.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 log.flush()
+                screens = {row.get("activity") for _, row, hard in scored if hard}
+                for line, row, hard in scored:
+                    if hard:
+                        part = "hard"
+                    elif row.get("activity") in screens:
+                        part = "near"
+                    else:
+                        part = "rest" if rnd.random() < rest else ""
+                    if part:
+                        counts[part] += 1
+                        keep[part].append(line)
                 for part, lines in keep.items():
                     if lines:
                         _write(out, part, run, d, lines)
@@ -126,7 +140,7 @@ def main() -> None:
     ap.add_argument("--rest", type=float, default=0.2, help="fraction of the other steps kept")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    if (args.out / "hard").exists() or (args.out / "rest").exists():
+    if any((args.out / part).exists() for part in ("hard", "near", "rest")):
         ap.error(f"{args.out} already holds a split; remove it first")
     for run in args.runs:
         if not run.is_dir():
@@ -146,8 +160,8 @@ def main() -> None:
     counts, per_task = split_runs(args.runs, args.out, reply, per_task=args.per_task,
                                   rest=args.rest, seed=args.seed)  # fmt: skip
     hard, steps = counts["hard"], counts["steps"]
-    print(f"{hard} of {steps} steps hard ({hard / max(1, steps):.0%}), "
-          f"{counts['rest']} others kept")  # fmt: skip
+    print(f"{hard} of {steps} steps hard ({hard / max(1, steps):.0%}), {counts['near']} on "
+          f"their screens, {counts['rest']} others kept")  # fmt: skip
     print("| template | episodes | hard steps |")
     print("|---|---:|---:|")
     for task, (n, h) in per_task.items():

@@ -64,6 +64,11 @@ def test_the_steps_the_model_gets_wrong_are_hard(run: Path, tmp_path: Path) -> N
     assert counts["steps"] == len(steps)
     assert counts["hard"] == len(taps) > 0
     assert not (tmp_path / "rest").exists()
+    # the other steps on the screens of the hard ones are kept apart: the other side of a choice
+    screens = {(r["episode_id"], r["activity"]) for r in taps}
+    near = [r for r in steps if r not in taps and (r["episode_id"], r["activity"]) in screens]
+    assert counts["near"] == len(near) > 0
+    assert len(load_examples([tmp_path / "near"])[0]) == len(near)
     assert per_task["FoodGoOrderDish"][0] == 2
     assert per_task["WalletAskBalance"] == (1, 0)  # it opens an app and answers: no taps
     # OUT/hard reads like any run, with exactly those steps
@@ -80,7 +85,7 @@ def test_per_task_and_rest_bound_what_is_kept(run: Path, tmp_path: Path) -> None
     mod = _script()
     counts, per_task = mod.split_runs([run], tmp_path / "a", _wrong_taps, per_task=1, rest=1.0)
     assert per_task["FoodGoOrderDish"][0] == 1  # one episode of each template scored
-    assert counts["rest"] == counts["steps"] - counts["hard"]
+    assert counts["rest"] == counts["steps"] - counts["hard"] - counts["near"]
     again, _ = mod.split_runs([run], tmp_path / "b", _wrong_taps, per_task=1, rest=0.5, seed=3)
     same, _ = mod.split_runs([run], tmp_path / "c", _wrong_taps, per_task=1, rest=0.5, seed=3)
     assert again == same  # seeded
