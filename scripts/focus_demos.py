@@ -35,7 +35,9 @@ def lesson(row: dict[str, Any]) -> tuple[str, str]:
     return _ID.sub("[N]", thought), json.dumps(action, sort_keys=True)
 
 
-def _rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+def step_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The lines of a ``steps.jsonl`` and their records (none when the file is missing); a
+    broken line stops the script, named by file and line."""
     if not path.is_file():
         return []
     rows = []
@@ -54,24 +56,28 @@ def split_run(new: Path, old: Path, out: Path, rest: float, rnd: random.Random) 
     return how many of each."""
     counts = {"focus": 0, "rest": 0}
     for episode in sorted(p for p in new.iterdir() if (p / "steps.jsonl").is_file()):
-        before = {lesson(row) for _, row in _rows(old / episode.name / "steps.jsonl")}
+        before = {lesson(row) for _, row in step_lines(old / episode.name / "steps.jsonl")}
         keep: dict[str, list[str]] = {"focus": [], "rest": []}
-        for line, row in _rows(episode / "steps.jsonl"):
+        for line, row in step_lines(episode / "steps.jsonl"):
             if lesson(row) not in before:
                 keep["focus"].append(line)
             elif rnd.random() < rest:
                 keep["rest"].append(line)
         for part, lines in keep.items():
-            if not lines:
-                continue
-            target = out / part / f"{new.name}-{episode.name}"
-            target.mkdir(parents=True, exist_ok=True)
-            for f in episode.iterdir():
-                if f.is_file() and f.name != "steps.jsonl":
-                    shutil.copyfile(f, target / f.name)
-            (target / "steps.jsonl").write_text("".join(lines), encoding="utf-8")
-            counts[part] += len(lines)
+            if lines:
+                write_part(out / part / f"{new.name}-{episode.name}", episode, lines)
+                counts[part] += len(lines)
     return counts["focus"], counts["rest"]
+
+
+def write_part(target: Path, episode: Path, lines: list[str]) -> None:
+    """An episode directory at ``target`` with ``episode``'s files and only ``lines`` of its
+    steps: a run directory's episode that ``train sft`` reads like any other."""
+    target.mkdir(parents=True, exist_ok=True)
+    for f in episode.iterdir():
+        if f.is_file() and f.name != "steps.jsonl":
+            shutil.copyfile(f, target / f.name)
+    (target / "steps.jsonl").write_text("".join(lines), encoding="utf-8")
 
 
 def main() -> None:

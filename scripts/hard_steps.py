@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
 from collections import Counter
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from focus_demos import step_lines, write_part
 from step_accuracy import model_reply
 
 
@@ -51,26 +51,8 @@ def _episodes(run: Path) -> list[tuple[Path, dict[str, Any], list[tuple[str, dic
             raise SystemExit(f"{d / 'episode.json'}: not an episode record ({exc})") from exc
         if ep.get("success") is not True or split_of(ep.get("task_id"), ep.get("seed")) != "train":
             continue
-        steps = []
-        text = (d / "steps.jsonl").read_text(encoding="utf-8")
-        for n, line in enumerate(text.splitlines(keepends=True), 1):
-            if not line.strip():
-                continue
-            try:
-                steps.append((line, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"{d / 'steps.jsonl'}:{n}: not a step record ({exc.msg})") from exc
-        out.append((d, ep, steps))
+        out.append((d, ep, step_lines(d / "steps.jsonl")))
     return out
-
-
-def _write(out: Path, part: str, run: Path, d: Path, lines: list[str]) -> None:
-    target = out / part / f"{run.name}-{d.name}"
-    target.mkdir(parents=True, exist_ok=True)
-    for f in d.iterdir():
-        if f.is_file() and f.name != "steps.jsonl":
-            shutil.copyfile(f, target / f.name)
-    (target / "steps.jsonl").write_text("".join(lines), encoding="utf-8")
 
 
 #: A model's reply to a recorded step: the step's action, the model's, the model's thought.
@@ -124,7 +106,7 @@ def split_runs(
                         keep[part].append(line)
                 for part, lines in keep.items():
                     if lines:
-                        _write(out, part, run, d, lines)
+                        write_part(out / part / f"{run.name}-{d.name}", d, lines)
                 rate = counts["steps"] / max(1e-9, time.monotonic() - t0)
                 print(f"{d.name}: {len(keep['hard'])} hard of {len(steps)} "
                       f"({rate:.2f} steps/s)", file=sys.stderr, flush=True)  # fmt: skip
