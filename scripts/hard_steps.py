@@ -14,9 +14,9 @@ like any run (name OUT/hard more than once to weight it). OUT/near is the other 
 model's decisions: trained on hard steps alone, a model that did not raise a count when it
 had to learnt to raise it and never stop (docs/model.md, "Training on the model's own
 mistakes"); the steps beside them on the same screen (the "add it" once the count is right)
-keep both sides. OUT/replies.jsonl has one line a scored step:
-the episode, the step, the demonstration's action and thought, the model's. ``--per-task K``
-scores the first K episodes of each template only (a step takes about a second on two cores).
+keep both sides. OUT/replies.jsonl has one line a scored step: the episode, the step, the
+demonstration's action and thought, the model's. ``--per-task K`` scores the first K episodes
+of each template only (a step takes about a second on two cores).
 ONNX_DIR defaults to the built default model; RUN are ``droidpilot collect`` run directories
 (only successful episodes of the train split are read, as ``train sft`` reads them). The model
 is scored on its raw reply, before the planner's repairs: a repair is a crutch, not a lesson.
@@ -108,7 +108,7 @@ def split_runs(
                     if lines:
                         write_part(out / part / f"{run.name}-{d.name}", d, lines)
                 rate = counts["steps"] / max(1e-9, time.monotonic() - t0)
-                print(f"{d.name}: {len(keep['hard'])} hard of {len(steps)} "
+                print(f"{d.name}: {len(keep['hard'])} hard of {len(scored)} "
                       f"({rate:.2f} steps/s)", file=sys.stderr, flush=True)  # fmt: skip
     return counts, {t: (n, hard_steps[t]) for t, n in sorted(episodes.items())}
 
