@@ -36,15 +36,20 @@ one by its place in the list ("The goal needs [52] "19 March 2025" set" under a 
 March 23). With the same setting, :func:`ground_date` moves a tap on a day the goal does not
 name to the one day on the screen that it does.
 
-:func:`false_raise` says when a tap that raises a count contradicts the screen: the thought
-says "The goal wants 2, more than shown" and the stepper already shows 2. The planner refuses
-such a tap and asks again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`).
+:func:`false_raise` says when a tap that raises a count contradicts the screen: a raise
+button ("More Adult", "Increase Sour Plum Drink", "增加数量") whose stepper already shows the
+count the goal gives for its item ("Buy 2 adult tickets", "4 × Sour Plum Drink", "点2份"), or a
+thought that says "The goal wants 2, more than shown" beside a stepper that shows 2. The model
+taps "More Adult" five times for two tickets with no word of counting. The planner refuses such
+a tap and asks again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and
+does not send it when asking again finds nothing else.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable
 
 from droidpilot.types import (
@@ -62,6 +67,7 @@ __all__ = [
     "LABEL_CHARS",
     "dates_in",
     "false_raise",
+    "goal_count",
     "ground_cited",
     "ground_date",
     "ground_named",
@@ -71,6 +77,7 @@ __all__ = [
     "named_for",
     "names_in",
     "pin_entered",
+    "raised_item",
 ]
 
 #: How long a cited label may be before it is shortened with "…".
@@ -457,21 +464,79 @@ def _count_beside(view: ScreenView, element: int) -> int | None:
     return None
 
 
+#: a stepper's raise button: "Increase Soup Dumplings", "More Adult", "增加成人", "+1"
+_RAISE = re.compile(
+    r"(?:increase|add one(?: more)?|plus one)\b\s*(.*)|more\s+(.+)|\+\s*1?|(?:增加|加一份?)(.*)",
+    re.I,
+)
+#: the words of a raise button that name no item: it raises the item of its own sheet
+_UNNAMED = frozenset({"", "quantity", "count", "amount", "number", "数量", "份数"})
+#: a count right before an item's words: "4 × ", "2 ", "2份", "2张"
+_COUNT_BEFORE = re.compile(r"(\d+)\s*(?:×|x|份|张|個|个|位)?\s*$", re.I)
+#: a count the goal gives of anything: "4 ×", "2份", "2张", "2 adult tickets"
+_GOAL_COUNTS = re.compile(r"(\d+)\s*(?:×|份|张)|(\d+)\s+(?:\w+\s+)?tickets?\b", re.I)
+
+
+def _folded_case(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def raised_item(item: ViewItem) -> str | None:
+    """The item a stepper's raise button raises ("Soup Dumplings" for "Increase Soup
+    Dumplings"; "" for "Increase quantity", which raises its own sheet's item), or None when
+    ``item`` is no raise button."""
+    words = " ".join(item.text.split("|")[0].split()) or item.resource_id.rsplit("/", 1)[-1]
+    m = _RAISE.fullmatch(words)
+    if m is None:
+        return None
+    name = next((g for g in m.groups() if g is not None), "").strip()
+    return "" if name.casefold() in _UNNAMED else name
+
+
+def goal_count(goal: str, name: str) -> int | None:
+    """The count the goal gives for the item ``name``: the number right before its words ("4 ×
+    Sour Plum Drink", "Buy 2 adult tickets", "点2份酸梅汤"); else, when the goal gives one
+    count of anything ("2 ×", "2份", "买2张") and names the item (or ``name`` is "", a sheet's
+    own stepper), that count; None when it gives none, several, or does not name the item."""
+    text = _folded_case(goal)
+    if name:
+        at = text.find(_folded_case(name))
+        if at < 0:
+            return None
+        before = _COUNT_BEFORE.search(text[:at])
+        if before is not None:
+            return int(before.group(1))
+    counts = {int(a or b) for a, b in _GOAL_COUNTS.findall(text)}
+    return counts.pop() if len(counts) == 1 else None
+
+
 def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> str | None:
-    """Why a tap that raises a count is wrong, or None: its thought says the goal wants N
-    (a number the goal gives) "more than shown", and the count beside the tapped button
-    already shows N or more. The demonstrations raise a count only while it is below the
-    goal's; a small model also raises it when it is not ("The goal wants 1, more than shown")."""
+    """Why a tap that raises a count is wrong, or None: the tapped button raises an item
+    (:func:`raised_item`) whose count beside it already shows the count the goal gives for it
+    (:func:`goal_count`) or more; or the thought says the goal wants N (a number the goal
+    gives) "more than shown", and the count beside the tapped button already shows N or more.
+    The demonstrations raise a count only while it is below the goal's; a small model also
+    raises it when it is not ("The goal wants 1, more than shown"), or taps "More Adult" again
+    and again under a thought about something else."""
     if not isinstance(action, TapAction) or action.element is None:
         return None
+    shown = _count_beside(view, action.element)
+    if shown is None:
+        return None
+    item = view.item(action.element)
+    raised = raised_item(item) if item is not None else None
+    if raised is not None:
+        wanted = goal_count(goal, raised)
+        if wanted is not None and shown >= wanted:
+            return (
+                f"[{action.element}] raises the count of {raised or 'the item'}, which already "
+                f"shows {shown}, and the goal asks for {wanted}"
+            )
     claim = _WANTS.search(thought)
     if claim is None:
         return None
     wanted = int(claim.group(1) or claim.group(2))
-    if str(wanted) not in re.findall(r"\d+", goal):
-        return None
-    shown = _count_beside(view, action.element)
-    if shown is None or shown < wanted:
+    if str(wanted) not in re.findall(r"\d+", goal) or shown < wanted:
         return None
     return (
         f"the thought says the goal wants {wanted}, and the count beside [{action.element}] "

@@ -102,6 +102,9 @@ class Decision:
     prompt: Prompt
     plan: tuple[str, ...] = ()
     repairs: tuple[str, ...] = ()
+    #: why the planner does not send ``action`` (empty: it does): a tap that would raise a
+    #: count past the goal's or clear what the goal chose, with nothing else to do instead
+    withheld: str = ""
 
     @property
     def valid(self) -> bool:
@@ -153,6 +156,7 @@ class Planner:
         self.memory: list[str] = []
         self.history: list[HistoryEntry] = []
         self._last_action: Action | ParseFailure | None = None
+        self._last_withheld = ""  # why the last action was not sent ("" when it was)
         # (screen, action) pairs where the action changed nothing: with ask_again, refused
         self._futile: set[tuple[str, str]] = set()
         # how often each (screen, action) pair was chosen: a third time on a screen the
@@ -166,6 +170,7 @@ class Planner:
         self.memory = []
         self.history = []
         self._last_action = None
+        self._last_withheld = ""
         self._futile = set()
         self._taken = Counter()
 
@@ -208,6 +213,7 @@ class Planner:
         last = self._last_action
         if (
             last is not None
+            and not self._last_withheld  # not sent: it did not change nothing, it did nothing
             and not isinstance(last, (ParseFailure, *_NO_SCREEN_EFFECT))
             and obs.view.diff is not None
             and obs.view.diff.same_screen
@@ -232,10 +238,17 @@ class Planner:
         completion = self.backend.complete(request)
         raw, reply, action, repairs = self._read(completion, obs, goal)
         refused = self._refusal(reply.thought, action, obs, goal) if self.config.ask_again else None
+        withheld = ""
         if refused is not None:
-            element, why = refused
+            element, why, harmful = refused
             chosen = self._ask_again(request, obs, goal, element)
-            if chosen is None:
+            if chosen is None and harmful and not isinstance(action, ParseFailure):
+                # over-ordering, or clearing what the goal chose, is worse than doing nothing
+                withheld = why
+                repairs = (*repairs, f"{render_action(action)} withheld: {why}; asked again "
+                           f"without [{element}], and no other action came")  # fmt: skip
+                logger.info("asked again (%s): no other action; not sent", why)
+            elif chosen is None:
                 logger.info("asked again (%s): no other action; the first one stands", why)
             else:
                 before = render_action(action) if not isinstance(action, ParseFailure) else ""
@@ -255,7 +268,7 @@ class Planner:
         if _element_of(action) is not None and not isinstance(action, ParseFailure):
             self._taken[_pair(obs, action)] += 1
         thought = _PLAN_BLOCK.sub("", reply.thought).strip()
-        self._record(len(self.history), action, thought, raw)
+        self._record(len(self.history), action, thought, raw, withheld)
         return Decision(
             thought=thought,
             action=action,
@@ -263,6 +276,7 @@ class Planner:
             prompt=prompt,
             plan=self.plan_steps,
             repairs=repairs,
+            withheld=withheld,
         )
 
     # ---------------------------------------------------------------- internals
@@ -328,40 +342,51 @@ class Planner:
 
     def _refusal(
         self, thought: str, action: Action | ParseFailure, obs: Observation, goal: str
-    ) -> tuple[int, str] | None:
-        """(the element, why) when ``action`` is one the planner will not send as it is: an
-        action that changed nothing on this very screen before (what the agent's loop check
-        ends an episode for, when it comes again and again), a tap on a disabled element, one
-        chosen here :data:`CYCLE_AFTER` times already (the episode keeps coming back: a
-        cycle), a tap that raises a count already at the goal's (:func:`false_raise`), or a
-        tap that would clear a checked item showing words the thought says the goal names
-        (about this element or another: grounding moves taps); None for any other action."""
+    ) -> tuple[int, str, bool] | None:
+        """(the element, why, whether sending it does harm) when ``action`` is one the planner
+        will not send as it is. Harmful: a tap that raises a count already at the goal's
+        (:func:`false_raise`), or one that would clear a checked item showing words the
+        thought says the goal names (about this element or another: grounding moves taps).
+        Harmless but futile: an action that changed nothing on this very screen before (what
+        the agent's loop check ends an episode for, when it comes again and again), a tap on
+        a disabled element, one chosen here :data:`CYCLE_AFTER` times already (the episode
+        keeps coming back: a cycle). None for any other action. The harmful ones are judged
+        first: a raise refused once changes nothing on the screen, and must not pass the
+        second time as merely futile."""
         element = _element_of(action)
         if element is None or isinstance(action, ParseFailure):
             return None
         item = obs.view.item(element)
-        pressed = isinstance(action, TapAction | LongPressAction)
-        if pressed and item is not None and not item.enabled:
-            return element, f"[{element}] is disabled: a tap on it does nothing"
-        pair = _pair(obs, action)
-        if pair in self._futile:
-            return element, "the same action changed nothing on this screen before"
-        if self._taken[pair] >= CYCLE_AFTER:
-            return element, (
-                f"the same action was chosen on this screen {self._taken[pair]} times already, "
-                "and the episode came back here each time"
-            )
         raised = false_raise(thought, action, obs.view, goal)
         if raised is not None:
-            return element, raised
+            return element, raised, True
         if isinstance(action, TapAction) and item is not None and item.checkable and item.checked:
             # any name the thought gives: grounding may have moved the tap here from another
             named = next((n for n in names_in(thought, goal) if n in fold(item.text)), "")
             if named:
-                return element, (
-                    f"[{element}] is checked and shows {named!r}, which the goal names: "
-                    "a tap would clear it"
+                return (
+                    element,
+                    (
+                        f"[{element}] is checked and shows {named!r}, which the goal names: "
+                        "a tap would clear it"
+                    ),
+                    True,
                 )
+        pressed = isinstance(action, TapAction | LongPressAction)
+        if pressed and item is not None and not item.enabled:
+            return element, f"[{element}] is disabled: a tap on it does nothing", False
+        pair = _pair(obs, action)
+        if pair in self._futile:
+            return element, "the same action changed nothing on this screen before", False
+        if self._taken[pair] >= CYCLE_AFTER:
+            return (
+                element,
+                (
+                    f"the same action was chosen on this screen {self._taken[pair]} times already, "
+                    "and the episode came back here each time"
+                ),
+                False,
+            )
         return None
 
     def _note(self, obs: Observation) -> str:
@@ -371,6 +396,11 @@ class Planner:
             return ""
         if isinstance(last, ParseFailure):
             return f"Your last reply had no valid action ({last.reason}). Write one action."
+        if self._last_withheld:
+            return (
+                f"Your last action {render_action(last)} was not carried out: "
+                f"{self._last_withheld}. Do something else."
+            )
         if diff is not None and diff.same_screen:
             if self.history:
                 prev = self.history[-1]
@@ -391,8 +421,11 @@ class Planner:
             )
         return ""
 
-    def _record(self, step: int, action: Action | ParseFailure, thought: str, raw: str) -> None:
+    def _record(
+        self, step: int, action: Action | ParseFailure, thought: str, raw: str, withheld: str = ""
+    ) -> None:
         self._last_action = action
+        self._last_withheld = withheld
         if isinstance(action, ParseFailure):
             bad = " ".join(raw.split())[-80:]
             entry = HistoryEntry(
@@ -405,6 +438,8 @@ class Planner:
             outcome = ""
             if isinstance(action, RememberAction):
                 outcome = "remembered"
+            if withheld:
+                outcome = f"not carried out: {withheld}"
             entry = HistoryEntry(
                 step=step, action=render_action(action), outcome=outcome, thought=thought
             )

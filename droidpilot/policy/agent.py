@@ -14,10 +14,13 @@
 Budgets: steps (the task's budget unless given) and wall-clock seconds (an injected clock).
 Loop detection: the same action on the same screen ``loop_k`` times (``wait_loop_k`` for waits:
 a loading screen stays the same while it loads) tells the model so; one
-more and the episode stops, truncated. A dropped device (``DeviceDisconnected``) is reconnected
-once and the operation retried. ``terminated`` (the agent ended it: finish, answer),
-``truncated`` (a budget, a loop, the guard, an error ended it) and ``success`` (the task's
-check; ``None`` for a free-form goal, which has no checker) are kept apart.
+more and the episode stops, truncated. An action the planner withholds (``Decision.withheld``:
+a raise past the goal's count with nothing else to do) is logged with its reason and a penalty,
+not sent, and counts toward the loop check like any other choice. A dropped device
+(``DeviceDisconnected``) is reconnected once and the operation retried. ``terminated`` (the
+agent ended it: finish, answer), ``truncated`` (a budget, a loop, the guard, an error ended it)
+and ``success`` (the task's check; ``None`` for a free-form goal, which has no checker) are
+kept apart.
 
 A killed episode is resumed with :meth:`Agent.resume`: the phone is rebuilt from the task's
 seed, the recorded steps' executed actions are replayed (and those the phone refused, which may
@@ -492,6 +495,14 @@ class Agent:
                 error=f"loop: the same action on the same screen {repeats} times",
                 end=f"stuck in a loop: the same action on the same screen {repeats} times",
             )  # fmt: skip
+        if decision.withheld:
+            # the planner would not send it (a raise past the goal's count, say): logged, not done
+            ep.history_add(step, action, f"{NOT_CARRIED_OUT}{decision.withheld}", thought)
+            return StepOutcome(
+                executed=False,
+                error=f"withheld by the planner: {decision.withheld}",
+                penalties=(*penalties, invalid_action_penalty(decision.withheld)),
+            )
         g0 = self.clock()
         verdict: GuardDecision = ep.guard.review(action, obs.view)
         guard_s = self.clock() - g0

@@ -17,6 +17,7 @@ from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import (
     dates_in,
     false_raise,
+    goal_count,
     ground_cited,
     ground_date,
     ground_named,
@@ -26,6 +27,7 @@ from droidpilot.planner.ground import (
     names_in,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
+from droidpilot.policy.teacher import OracleScript, OracleTeacher, WatchedDevice
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get
 from droidpilot.types import (
@@ -575,7 +577,7 @@ def test_a_tap_that_would_clear_a_checked_item_the_goal_names_is_asked_again() -
 @pytest.mark.parametrize(("lang", "stop"), [("en", "Increase quantity"), ("zh", "增加数量")])
 def test_raising_a_count_already_at_the_goals_is_refused(lang: str, stop: str) -> None:
     """The dish sheet's stepper: the goal orders 2; at 1 the raise is right, at 2 it is what
-    the model does wrong ("The goal wants 2, more than shown")."""
+    the model does wrong ("The goal wants 2, more than shown", or no word of counting)."""
     below, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, stop, lang=lang)
     at, _ = _oracle_until("FoodGoOrderWithNoteInjected", 2000, stop, lang=lang, after=1)
     raise_ = next(it.id for it in below.view.items if label_of(it) == stop)
@@ -587,12 +589,143 @@ def test_raising_a_count_already_at_the_goals_is_refused(lang: str, stop: str) -
     )
     tap = TapAction(element=raise_)
     assert false_raise(thought, tap, below.view, goal) is None
+    assert false_raise(f"I tap [{raise_}].", tap, below.view, goal) is None
     why = false_raise(thought, tap, at.view, goal)
     assert why is not None
     assert "shows 2" in why
-    # a count the goal does not give, or no claim in the thought: not judged
-    assert false_raise(thought.replace("2", "5", 1), tap, at.view, goal) is None
-    assert false_raise(f"I tap [{raise_}].", tap, at.view, goal) is None
+    # the button raises the sheet's dish, and the goal gives one count: judged without a claim
+    why = false_raise(f"I tap [{raise_}].", tap, at.view, goal)
+    assert why is not None
+    assert "already shows 2, and the goal asks for 2" in why
+    # a goal with two counts: the sheet's stepper is not judged by its words, only by a claim
+    two = goal.replace("2", "2 × Rice and 3", 1) if lang == "en" else goal + "再点3份米饭。"
+    assert goal_count(two, "") is None
+    assert false_raise(f"I tap [{raise_}].", tap, at.view, two) is None
+    assert false_raise(thought, tap, at.view, two) is not None
+    # a claim of a count the goal does not give is not believed
+    assert false_raise(thought.replace("2", "5", 1), tap, at.view, two) is None
+
+
+def _ticket_page(lang: str) -> tuple[SimDevice, str, int, int, int]:
+    """TicketsBuyForDay's attraction page with nothing chosen yet: the device, the goal, the
+    goal's count, and the ids of "More Adult" and "More Child"."""
+    task = get("TicketsBuyForDay").instantiate(2000, lang=lang)
+    device = SimDevice(SimPhone(seed=2000))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    more = "增加成人票" if lang == "zh" else "More Adult"
+    for _ in range(40):
+        obs = device.observe()
+        if more in obs.view.text:
+            break
+        device.perform(teacher.next_action(obs, failed=None))
+    else:
+        raise AssertionError(f"{more!r} never showed")
+    adult = next(it.id for it in obs.view.items if label_of(it) == more)
+    child = next(it.id for it in obs.view.items if label_of(it) in ("More Child", "增加儿童票"))
+    count = int(dict(task.params.values)["count"])
+    return device, task.goal, count, adult, child
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_raise_button_past_the_goals_count_is_refused_whatever_the_thought(lang: str) -> None:
+    """What the shipped model did on TicketsBuyFirstAvailable: "The goal names the type Adult.
+    [45] "More Adult" shows it, so I tap it." five times for two tickets, then paid ¥400."""
+    device, goal, count, adult, child = _ticket_page(lang)
+    assert count == 2
+    assert goal_count(goal, "Adult" if lang == "en" else "成人票") == 2
+    thought = f'The goal names the type Adult. [{adult}] "More Adult" shows it, so I tap it.'
+    tap = TapAction(element=adult)
+    for shown in range(count):
+        assert false_raise(thought, tap, device.observe().view, goal) is None, shown
+        device.perform(tap)
+    view = device.observe().view
+    why = false_raise(thought, tap, view, goal)
+    assert why is not None
+    assert f"already shows {count}, and the goal asks for {count}" in why
+    # a ticket type the goal does not name is not judged; nor is any other button
+    assert false_raise(thought, TapAction(element=child), view, goal) is None
+    buy = next(it.id for it in view.items if label_of(it) in ("Buy", "立即购买"))
+    assert false_raise(thought, TapAction(element=buy), view, goal) is None
+
+
+def test_a_harmful_raise_with_nothing_else_to_do_is_withheld_not_sent() -> None:
+    """Asked again without the raise button, the model still names it: the planner does not
+    send the tap (over-buying is worse than doing nothing); when asking again gives another
+    action, that one goes."""
+    device, goal, count, adult, _ = _ticket_page("en")
+    for _ in range(count):
+        device.perform(TapAction(element=adult))
+    obs = device.observe()
+    buy = next(it.id for it in obs.view.items if label_of(it) == "Buy")
+    stubborn = f'<think>The goal names the type Adult. [{adult}] "More Adult" shows it.</think>'
+    stubborn += f"\ntap({adult})"
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    decision = Planner(ScriptedBackend(lambda req: stubborn), config).decide(goal, obs)
+    assert decision.action == TapAction(element=adult)
+    assert "already shows 2" in decision.withheld
+    assert any("withheld" in r for r in decision.repairs)
+    buying = f'<think>Everything is set, so I book it with [{buy}] "Buy".</think>\ntap({buy})'
+    backend = ScriptedBackend(lambda req: buying if req.avoid_ids else stubborn)
+    decision = Planner(backend, config).decide(goal, obs)
+    assert decision.action == TapAction(element=buy)
+    assert decision.withheld == ""
+    # a harmless refusal (a disabled button) with nothing else: sent as before
+    fewer_child = next(it.id for it in obs.view.items if label_of(it) == "Fewer Child")
+    assert not obs.view.item(fewer_child).enabled  # type: ignore[union-attr]
+    idle = f"<think>I tap it.</think>\ntap({fewer_child})"
+    decision = Planner(ScriptedBackend(lambda req: idle), config).decide(goal, obs)
+    assert decision.action == TapAction(element=fewer_child)
+    assert decision.withheld == ""
+
+
+def test_the_agent_logs_a_withheld_raise_and_never_sends_it(tmp_path: Path) -> None:
+    """The whole loop on the simulated phone: an oracle that, on the ticket page with the
+    count right (where it would buy), is replaced by a model that keeps tapping "More Adult".
+    Each such step is logged (not executed, the reason, a penalty), the model is told, the
+    phone never shows more than the goal's count, nothing is paid, and the loop check ends
+    the episode."""
+    task = get("TicketsBuyForDay").instantiate(2000, lang="en")
+    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
+    script = OracleScript(task, watched)
+    stuck: list[bool] = []
+
+    def reply(req: CompletionRequest) -> str:
+        screen = req.messages[-1].content
+        more = re.search(r'\[(\d+)\] button "More Adult"', screen)
+        buy = re.search(r'\[(\d+)\] button "Buy"', screen)
+        if more is None or buy is None:
+            return script(req)
+        if not stuck and not req.avoid_ids:
+            oracle = script(req)
+            if f"tap({buy.group(1)})" not in oracle:
+                return oracle  # the day, the count while it is below the goal's
+            stuck.append(True)  # from here on (the oracle thinks it bought): "More Adult"
+        n = more.group(1)
+        return f'<think>The goal names the type Adult. [{n}] "More Adult".</think>\ntap({n})'
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    agent = Agent(watched, planner, config=AgentConfig(guard="allow", loop_k=3))
+    res = agent.run(tmp_path, task=task)
+    script.close()
+    steps = read_steps(res.episode_dir)
+    held = [s for s in steps if s.error and s.error.startswith("withheld by the planner")]
+    assert len(held) == 3, [(s.action, s.error) for s in steps]
+    for s in held:
+        assert not s.executed
+        assert s.action_valid
+        assert "already shows 2" in (s.error or "")
+        assert any(c.name == "penalty:invalid_action" for c in s.reward_components)
+    after = steps[steps.index(held[0]) + 1]
+    assert "not carried out" in after.prompt[-1].content
+    assert res.truncated
+    assert "loop" in res.episode.reason
+    view = watched.observe().view
+    more = next(it for it in view.items if label_of(it) == "More Adult")
+    order = [it.id for it in view.items]
+    assert label_of(view.items[order.index(more.id) - 1]) == "2"
+    assert res.success is False
+    assert "not paid" in res.episode.reason
 
 
 def test_an_action_that_changed_nothing_on_a_screen_is_refused_there_later_too() -> None:
