@@ -5,7 +5,8 @@ demonstration's (*hard*) and a sample of the rest, to continue training on the m
 without a whole epoch over what the model already does.
 
     .venv/bin/python scripts/hard_steps.py OUT [--model ONNX_DIR] [--per-task K]
-                                           [--rest 0.2] RUN [RUN ...]
+                                           [--rest 0.2] [--near 1.0] [--replies FILE]
+                                           RUN [RUN ...]
 
 OUT/hard gets every hard step, OUT/near the other steps of the same episode on the same
 screen (activity) as a hard one, OUT/rest a ``--rest`` fraction of the others (seeded); each
@@ -16,7 +17,10 @@ had to learnt to raise it and never stop (docs/model.md, "Training on the model'
 mistakes"); the steps beside them on the same screen (the "add it" once the count is right)
 keep both sides. OUT/replies.jsonl has one line a scored step: the episode, the step, the
 demonstration's action and thought, the model's. ``--per-task K`` scores the first K episodes
-of each template only (a step takes about a second on two cores).
+of each template only (a step takes about a second on two cores). ``--near F`` keeps a
+fraction of OUT/near (seeded). ``--replies FILE`` (repeatable) reads the model's replies from
+an earlier OUT/replies.jsonl instead of asking the model again (keyed by episode and step; a
+step it does not hold goes to the model): a split with other fractions costs no decoding.
 ONNX_DIR defaults to the built default model; RUN are ``droidpilot collect`` run directories
 (only successful episodes of the train split are read, as ``train sft`` reads them). The model
 is scored on its raw reply, before the planner's repairs: a repair is a crutch, not a lesson.
@@ -61,11 +65,11 @@ Reply = Callable[[dict[str, Any]], tuple[str, str, str]]
 
 def split_runs(
     runs: list[Path], out: Path, reply: Reply, *, per_task: int = 0, rest: float = 0.2,
-    seed: int = 0,
+    near: float = 1.0, seed: int = 0,
 ) -> tuple[Counter[str], dict[str, tuple[int, int]]]:  # fmt: skip
-    """Score the steps of ``runs`` with ``reply`` and write OUT/hard, OUT/near, OUT/rest and
-    OUT/replies.jsonl; return the counts (steps, hard, near, rest) and, per template, the
-    episodes and the hard steps."""
+    """Score the steps of ``runs`` with ``reply`` and write OUT/hard, OUT/near (a ``near``
+    fraction of it), OUT/rest and OUT/replies.jsonl; return the counts (steps, hard, near,
+    rest) and, per template, the episodes and the hard steps."""
     out.mkdir(parents=True, exist_ok=True)
     rnd = random.Random(seed)
     counts: Counter[str] = Counter()
@@ -98,7 +102,7 @@ def split_runs(
                     if hard:
                         part = "hard"
                     elif row.get("activity") in screens:
-                        part = "near"
+                        part = "near" if near >= 1.0 or rnd.random() < near else ""
                     else:
                         part = "rest" if rnd.random() < rest else ""
                     if part:
@@ -113,6 +117,27 @@ def split_runs(
     return counts, {t: (n, hard_steps[t]) for t, n in sorted(episodes.items())}
 
 
+def cached_replies(paths: list[Path]) -> dict[tuple[str, int], tuple[str, str, str]]:
+    """The replies of earlier OUT/replies.jsonl files, by (episode, step): the step's action,
+    the model's, the model's thought. A broken line stops the script, named by file and line."""
+    cache: dict[tuple[str, int], tuple[str, str, str]] = {}
+    for path in paths:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise SystemExit(f"{path}: cannot read the replies ({exc})") from exc
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+                key = (str(r["episode"]), int(r["step"]))
+                cache[key] = (str(r["want"]), str(r["got"]), str(r.get("thought") or ""))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise SystemExit(f"{path}:{n}: not a reply record ({exc})") from exc
+    return cache
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path)
@@ -120,6 +145,9 @@ def main() -> None:
     ap.add_argument("--model", type=Path, help="an ONNX model directory (default: the default)")
     ap.add_argument("--per-task", type=int, default=0, help="episodes scored per template (0: all)")
     ap.add_argument("--rest", type=float, default=0.2, help="fraction of the other steps kept")
+    ap.add_argument("--near", type=float, default=1.0, help="fraction of OUT/near kept")
+    ap.add_argument("--replies", type=Path, action="append", default=[],
+                    help="an earlier OUT/replies.jsonl to read from (repeatable)")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     if any((args.out / part).exists() for part in ("hard", "near", "rest")):
@@ -128,19 +156,26 @@ def main() -> None:
         if not run.is_dir():
             ap.error(f"{run} is not a run directory")
 
-    from droidpilot.planner.backends.ort import OnnxBackend
-    from droidpilot.planner.default import default_model, planner_config_for
+    cache = cached_replies(args.replies)
+    loaded: list[Reply] = []
 
-    model = args.model or default_model("onnx")
-    cfg = planner_config_for(model)
-    backend = OnnxBackend(model)
+    def ask_model(row: dict[str, Any]) -> tuple[str, str, str]:
+        if not loaded:  # only when a step is not in the replies given
+            from droidpilot.planner.backends.ort import OnnxBackend
+            from droidpilot.planner.default import default_model, planner_config_for
+
+            model = args.model or default_model("onnx")
+            cfg = planner_config_for(model)
+            backend = OnnxBackend(model)
+            loaded.append(lambda r: model_reply(backend, cfg, r)[:3])
+        return loaded[0](row)
 
     def reply(row: dict[str, Any]) -> tuple[str, str, str]:
-        want, got, thought, _ = model_reply(backend, cfg, row)
-        return want, got, thought
+        hit = cache.get((str(row.get("episode_id")), int(row["step"])))
+        return hit if hit is not None else ask_model(row)
 
     counts, per_task = split_runs(args.runs, args.out, reply, per_task=args.per_task,
-                                  rest=args.rest, seed=args.seed)  # fmt: skip
+                                  rest=args.rest, near=args.near, seed=args.seed)  # fmt: skip
     hard, steps = counts["hard"], counts["steps"]
     print(f"{hard} of {steps} steps hard ({hard / max(1, steps):.0%}), {counts['near']} on "
           f"their screens, {counts['rest']} others kept")  # fmt: skip

@@ -100,3 +100,28 @@ def test_a_broken_step_record_is_named(run: Path, tmp_path: Path) -> None:
     (broken / first.name / "steps.jsonl").write_text('{"step": 0}\n{"step": 1, "act\n')
     with pytest.raises(SystemExit, match=r"steps\.jsonl:2: not a step record"):
         _script().split_runs([broken], tmp_path / "out", _wrong_taps)
+
+
+def test_near_is_thinned_and_replies_are_read_back_without_the_model(
+    run: Path, tmp_path: Path
+) -> None:
+    mod = _script()
+    full, _ = mod.split_runs([run], tmp_path / "a", _wrong_taps, rest=0.0)
+    half, _ = mod.split_runs([run], tmp_path / "b", _wrong_taps, rest=0.0, near=0.5, seed=1)
+    assert full["hard"] == half["hard"]
+    assert 0 <= half["near"] < full["near"]
+    cache = mod.cached_replies([tmp_path / "a" / "replies.jsonl"])
+    assert len(cache) == full["steps"]
+
+    def cached(row: dict[str, Any]) -> tuple[str, str, str]:
+        return cache[(str(row["episode_id"]), int(row["step"]))]  # a miss fails the test
+
+    again, _ = mod.split_runs([run], tmp_path / "c", cached, rest=0.0)
+    assert again == full
+    assert (tmp_path / "c" / "replies.jsonl").read_text() == (
+        tmp_path / "a" / "replies.jsonl"
+    ).read_text()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"episode": "x", "step": 0, "want": "a", "got": "b"}\n{"episode": 1}\n')
+    with pytest.raises(SystemExit, match=r"bad\.jsonl:2: not a reply record"):
+        mod.cached_replies([bad])
