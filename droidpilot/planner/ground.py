@@ -38,8 +38,9 @@ name to the one day on the screen that it does.
 
 :func:`false_raise` says when a tap that raises a count contradicts the screen: a raise
 button ("More Adult", "Increase Sour Plum Drink", "增加数量") whose stepper already shows the
-count the goal gives for its item ("Buy 2 adult tickets", "4 × Sour Plum Drink", "点2份"), or a
-thought that says "The goal wants 2, more than shown" beside a stepper that shows 2. The model
+count the goal gives for its item ("Buy 2 adult tickets", "4 × Sour Plum Drink", "点2份"), a
+lower button ("Fewer Adult") whose stepper shows that count or less, or a thought that says
+"The goal wants 2, more than shown" beside a stepper that shows 2. The model
 taps "More Adult" five times for two tickets with no word of counting. The planner refuses such
 a tap and asks again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and
 does not send it when asking again finds nothing else.
@@ -469,6 +470,12 @@ _RAISE = re.compile(
     r"(?:increase|add one(?: more)?|plus one)\b\s*(.*)|more\s+(.+)|\+\s*1?|(?:增加|加一份?)(.*)",
     re.I,
 )
+#: a stepper's lower button: "Decrease Soup Dumplings", "Fewer Adult", "减少成人票", "-"
+_LOWER = re.compile(
+    r"(?:decrease|remove one|minus one)\b\s*(.*)|fewer\s+(.+)|[-−]\s*1?"
+    r"|(?:减少|减一份?)(.*)",
+    re.I,
+)
 #: the words of a raise button that name no item: it raises the item of its own sheet
 _UNNAMED = frozenset({"", "quantity", "count", "amount", "number", "数量", "份数"})
 #: a count right before an item's words: "4 × ", "2 ", "2份", "2张"
@@ -481,12 +488,12 @@ def _folded_case(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def raised_item(item: ViewItem) -> str | None:
+def raised_item(item: ViewItem, lower: bool = False) -> str | None:
     """The item a stepper's raise button raises ("Soup Dumplings" for "Increase Soup
     Dumplings"; "" for "Increase quantity", which raises its own sheet's item), or None when
-    ``item`` is no raise button."""
+    ``item`` is no raise button; with ``lower``, the same for a lower button ("Fewer Adult")."""
     words = " ".join(item.text.split("|")[0].split()) or item.resource_id.rsplit("/", 1)[-1]
-    m = _RAISE.fullmatch(words)
+    m = (_LOWER if lower else _RAISE).fullmatch(words)
     if m is None:
         return None
     name = next((g for g in m.groups() if g is not None), "").strip()
@@ -511,10 +518,12 @@ def goal_count(goal: str, name: str) -> int | None:
 
 
 def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> str | None:
-    """Why a tap that raises a count is wrong, or None: the tapped button raises an item
-    (:func:`raised_item`) whose count beside it already shows the count the goal gives for it
-    (:func:`goal_count`) or more; or the thought says the goal wants N (a number the goal
-    gives) "more than shown", and the count beside the tapped button already shows N or more.
+    """Why a tap that moves a count away from the goal's is wrong, or None: the tapped button
+    raises an item (:func:`raised_item`) whose count beside it already shows the count the goal
+    gives for it (:func:`goal_count`) or more, or lowers one that shows it or less (asked
+    again without "More Adult", the model taps "Fewer Adult"); or the thought says the goal
+    wants N (a number the goal gives) "more than shown", and the count beside the tapped
+    button already shows N or more.
     The demonstrations raise a count only while it is below the goal's; a small model also
     raises it when it is not ("The goal wants 1, more than shown"), or taps "More Adult" again
     and again under a thought about something else."""
@@ -531,6 +540,14 @@ def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> st
             return (
                 f"[{action.element}] raises the count of {raised or 'the item'}, which already "
                 f"shows {shown}, and the goal asks for {wanted}"
+            )
+    lowered = raised_item(item, lower=True) if item is not None else None
+    if lowered is not None:
+        wanted = goal_count(goal, lowered)
+        if wanted is not None and shown <= wanted:
+            return (
+                f"[{action.element}] lowers the count of {lowered or 'the item'}, which shows "
+                f"{shown}, and the goal asks for {wanted}"
             )
     claim = _WANTS.search(thought)
     if claim is None:

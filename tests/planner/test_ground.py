@@ -647,6 +647,15 @@ def test_a_raise_button_past_the_goals_count_is_refused_whatever_the_thought(lan
     assert false_raise(thought, TapAction(element=child), view, goal) is None
     buy = next(it.id for it in view.items if label_of(it) in ("Buy", "立即购买"))
     assert false_raise(thought, TapAction(element=buy), view, goal) is None
+    # lowering a count at the goal's is wrong too (asked again, the model taps "Fewer Adult");
+    # above it, it is the way back
+    fewer = TapAction(element=next(it.id for it in view.items if label_of(it) in (
+        "Fewer Adult", "减少成人票")))  # fmt: skip
+    why = false_raise(thought, fewer, view, goal)
+    assert why is not None
+    assert f"lowers the count of {'Adult' if lang == 'en' else '成人票'}, which shows 2" in why
+    device.perform(tap)
+    assert false_raise(thought, fewer, device.observe().view, goal) is None
 
 
 def test_a_harmful_raise_with_nothing_else_to_do_is_withheld_not_sent() -> None:
