@@ -520,8 +520,8 @@ def goal_count(goal: str, name: str) -> int | None:
 def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> str | None:
     """Why a tap that moves a count away from the goal's is wrong, or None: the tapped button
     raises an item (:func:`raised_item`) whose count beside it already shows the count the goal
-    gives for it (:func:`goal_count`) or more, or lowers one that shows it or less (asked
-    again without "More Adult", the model taps "Fewer Adult"); or the thought says the goal
+    gives for it (:func:`goal_count`) or more, or lowers one that shows it or less (either
+    way the count leaves the goal's); or the thought says the goal
     wants N (a number the goal gives) "more than shown", and the count beside the tapped
     button already shows N or more.
     The demonstrations raise a count only while it is below the goal's; a small model also

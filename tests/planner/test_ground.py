@@ -647,8 +647,7 @@ def test_a_raise_button_past_the_goals_count_is_refused_whatever_the_thought(lan
     assert false_raise(thought, TapAction(element=child), view, goal) is None
     buy = next(it.id for it in view.items if label_of(it) in ("Buy", "立即购买"))
     assert false_raise(thought, TapAction(element=buy), view, goal) is None
-    # lowering a count at the goal's is wrong too (asked again, the model taps "Fewer Adult");
-    # above it, it is the way back
+    # lowering a count at the goal's moves it away too; above it, it is the way back
     fewer = TapAction(element=next(it.id for it in view.items if label_of(it) in (
         "Fewer Adult", "减少成人票")))  # fmt: skip
     why = false_raise(thought, fewer, view, goal)
