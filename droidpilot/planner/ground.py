@@ -40,10 +40,10 @@ name to the one day on the screen that it does.
 button ("More Adult", "Increase Sour Plum Drink", "增加数量") whose stepper already shows the
 count the goal gives for its item ("Buy 2 adult tickets", "4 × Sour Plum Drink", "点2份"), a
 lower button ("Fewer Adult") whose stepper shows that count or less, or a thought that says
-"The goal wants 2, more than shown" beside a stepper that shows 2. The model
-taps "More Adult" five times for two tickets with no word of counting. The planner refuses such
-a tap and asks again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and
-does not send it when asking again finds nothing else.
+"The goal wants 2, more than shown" beside a stepper that shows 2. The model taps "More Adult"
+five times for two tickets with no word of counting. The planner refuses such a tap and asks
+again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and does not send
+it when asking again finds nothing else.
 """
 
 from __future__ import annotations
@@ -521,9 +521,8 @@ def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> st
     """Why a tap that moves a count away from the goal's is wrong, or None: the tapped button
     raises an item (:func:`raised_item`) whose count beside it already shows the count the goal
     gives for it (:func:`goal_count`) or more, or lowers one that shows it or less (either
-    way the count leaves the goal's); or the thought says the goal
-    wants N (a number the goal gives) "more than shown", and the count beside the tapped
-    button already shows N or more.
+    way the count leaves the goal's); or the thought says the goal wants N (a number the goal
+    gives) "more than shown", and the count beside the tapped button already shows N or more.
     The demonstrations raise a count only while it is below the goal's; a small model also
     raises it when it is not ("The goal wants 1, more than shown"), or taps "More Adult" again
     and again under a thought about something else."""

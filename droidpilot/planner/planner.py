@@ -102,8 +102,8 @@ class Decision:
     prompt: Prompt
     plan: tuple[str, ...] = ()
     repairs: tuple[str, ...] = ()
-    #: why the planner does not send ``action`` (empty: it does): a tap that would raise a
-    #: count past the goal's or clear what the goal chose, with nothing else to do instead
+    #: why the planner does not send ``action`` (empty: it does): a tap that would move a
+    #: count away from the goal's or clear what the goal chose, with nothing else to do instead
     withheld: str = ""
 
     @property
@@ -213,7 +213,7 @@ class Planner:
         last = self._last_action
         if (
             last is not None
-            and not self._last_withheld  # not sent: it did not change nothing, it did nothing
+            and not self._last_withheld  # not sent: an unchanged screen says nothing about it
             and not isinstance(last, (ParseFailure, *_NO_SCREEN_EFFECT))
             and obs.view.diff is not None
             and obs.view.diff.same_screen
@@ -344,7 +344,7 @@ class Planner:
         self, thought: str, action: Action | ParseFailure, obs: Observation, goal: str
     ) -> tuple[int, str, bool] | None:
         """(the element, why, whether sending it does harm) when ``action`` is one the planner
-        will not send as it is. Harmful: a tap that raises a count already at the goal's
+        will not send as it is. Harmful: a tap that moves a count away from the goal's
         (:func:`false_raise`), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps).
         Harmless but futile: an action that changed nothing on this very screen before (what
