@@ -92,9 +92,10 @@ def split_runs(
                     scored.append((line, row, got != want))
                     counts["steps"] += 1
                     hard_steps[task] += got != want
-                    rec = {"run": str(run), "episode": d.name, "task": task, "step": row["step"],
-                           "hard": got != want, "want": want, "got": got,
-                           "oracle_thought": row.get("reasoning"), "thought": thought}  # fmt: skip
+                    rec = {"run": str(run), "episode": d.name, "episode_id": row.get("episode_id"),
+                           "task": task, "step": row["step"], "hard": got != want, "want": want,
+                           "got": got, "oracle_thought": row.get("reasoning"),
+                           "thought": thought}  # fmt: skip
                     log.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 log.flush()
                 screens = {row.get("activity") for _, row, hard in scored if hard}
@@ -118,8 +119,9 @@ def split_runs(
 
 
 def cached_replies(paths: list[Path]) -> dict[tuple[str, int], tuple[str, str, str]]:
-    """The replies of earlier OUT/replies.jsonl files, by (episode, step): the step's action,
-    the model's, the model's thought. A broken line stops the script, named by file and line."""
+    """The replies of earlier OUT/replies.jsonl files, by (episode id, step; the episode's
+    directory name in files written before the id was recorded): the step's action, the
+    model's, the model's thought. A broken line stops the script, named by file and line."""
     cache: dict[tuple[str, int], tuple[str, str, str]] = {}
     for path in paths:
         try:
@@ -131,7 +133,7 @@ def cached_replies(paths: list[Path]) -> dict[tuple[str, int], tuple[str, str, s
                 continue
             try:
                 r = json.loads(line)
-                key = (str(r["episode"]), int(r["step"]))
+                key = (str(r.get("episode_id") or r["episode"]), int(r["step"]))
                 cache[key] = (str(r["want"]), str(r["got"]), str(r.get("thought") or ""))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise SystemExit(f"{path}:{n}: not a reply record ({exc})") from exc

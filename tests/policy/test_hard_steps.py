@@ -112,6 +112,12 @@ def test_near_is_thinned_and_replies_are_read_back_without_the_model(
     assert 0 <= half["near"] < full["near"]
     cache = mod.cached_replies([tmp_path / "a" / "replies.jsonl"])
     assert len(cache) == full["steps"]
+    ids = {
+        json.loads(x)["episode_id"]
+        for x in (tmp_path / "a" / "replies.jsonl").read_text().split("\n")
+        if x
+    }
+    assert {k[0] for k in cache} == ids  # keyed as the step records name their episode
 
     def cached(row: dict[str, Any]) -> tuple[str, str, str]:
         return cache[(str(row["episode_id"]), int(row["step"]))]  # a miss fails the test
