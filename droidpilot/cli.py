@@ -964,6 +964,10 @@ def _device_option(f: Any) -> Any:
 @click.option("--lora-rank", type=click.IntRange(1), default=16, show_default=True)
 @click.option("--train-layers", type=click.IntRange(1), default=None,
               help="Train only the top N decoder layers (and the final norm).")  # fmt: skip
+@click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), default="auto",
+              show_default=True,
+              help="Autocast of the forward: auto is bf16 on CUDA, fp32 on a CPU; bf16 on a CPU "
+              "with AVX-512 BF16 or AMX trains about twice as fast (bench/train.py).")  # fmt: skip
 @click.option("--gradient-checkpointing", is_flag=True, help="Less memory, more time.")
 @click.option("--threads", type=click.IntRange(1), default=None, help="torch CPU threads.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -984,6 +988,7 @@ def train_sft_cmd(
     lora: bool,
     lora_rank: int,
     train_layers: int | None,
+    precision: str,
     gradient_checkpointing: bool,
     threads: int | None,
     as_json: bool,
@@ -1001,7 +1006,7 @@ def train_sft_cmd(
             runs=tuple(Path(r) for r in runs), out=Path(out), base=base, device=device,
             max_seq=max_seq, batch_size=batch_size, grad_accum=grad_accum, epochs=epochs, lr=lr,
             warmup=warmup, seed=seed, max_steps=max_steps, max_seconds=max_seconds, lora=lora,
-            lora_rank=lora_rank, train_layers=train_layers,
+            lora_rank=lora_rank, train_layers=train_layers, precision=precision,
             gradient_checkpointing=gradient_checkpointing, threads=threads,
         )  # fmt: skip
         report = train_sft(cfg, on_step=step)
@@ -1055,6 +1060,10 @@ def train_sft_cmd(
 @click.option("--threads", type=click.IntRange(1), default=None, help="torch CPU threads.")
 @click.option("--train-layers", type=click.IntRange(1), default=None,
               help="Update only the top N decoder layers (and the final norm).")  # fmt: skip
+@click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), default="auto",
+              show_default=True,
+              help="Autocast of the forward: auto is bf16 on CUDA, fp32 on a CPU; bf16 on a CPU "
+              "with AVX-512 BF16 or AMX trains about twice as fast (bench/train.py).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def train_grpo_cmd(
     model: str,
@@ -1080,6 +1089,7 @@ def train_grpo_cmd(
     seed: int,
     threads: int | None,
     train_layers: int | None,
+    precision: str,
     as_json: bool,
 ) -> None:
     """GRPO on the simulated phone from an SFT model, with the rule-based step rewards."""
@@ -1106,7 +1116,7 @@ def train_grpo_cmd(
             gamma=gamma, temperature=temperature, max_new_tokens=max_new_tokens,
             max_thinking_tokens=max_thinking_tokens,
             max_steps=max_steps, constrain=constrain, val_tasks=vals, val_seeds=val_seeds,
-            seed=seed, threads=threads, train_layers=train_layers,
+            seed=seed, threads=threads, train_layers=train_layers, precision=precision,
         )  # fmt: skip
         report = train_grpo(cfg, on_iteration=show)
     except DroidpilotError as exc:

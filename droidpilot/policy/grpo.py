@@ -43,6 +43,8 @@ from droidpilot.planner.prompt import PromptStyle, prompt_style, style_of
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.splits import TRAIN_SEEDS, VALIDATION_SEEDS, split_of, train_templates
 from droidpilot.policy.train import (
+    PRECISIONS,
+    autocast_for,
     freeze_below,
     machine,
     seed_everything,
@@ -253,7 +255,9 @@ def evaluate_policy(
 # --------------------------------------------------------------------------- the update
 
 
-def _token_logprobs(model: Any, batch: Sequence[StepSample], pad_id: int, device: str) -> Any:
+def _token_logprobs(
+    model: Any, batch: Sequence[StepSample], pad_id: int, device: str, precision: str = "auto"
+) -> Any:
     """Log-probabilities of the completion tokens under ``model`` (flat, row by row) and the
     ``(rows, width-1)`` mask of the positions they are predicted at."""
     import torch
@@ -268,11 +272,7 @@ def _token_logprobs(model: Any, batch: Sequence[StepSample], pad_id: int, device
         mask[row, : len(seq)] = 1
         target[row, len(s.prompt_ids) : len(seq)] = True
     ids, mask, target = ids.to(device), mask.to(device), target.to(device)
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16)
-        if device.startswith("cuda")
-        else torch.autocast("cpu", enabled=False)
-    )
+    autocast = autocast_for(device, precision)
     where = target[:, 1:]
     with autocast:
         logits = target_logits(model, ids, mask, where)
@@ -294,8 +294,10 @@ def policy_update(
     beta: float = 0.0,
     ref_model: Any = None,
     max_grad_norm: float = 1.0,
+    precision: str = "auto",
 ) -> dict[str, float]:
-    """The clipped surrogate on ``(step, advantage)`` pairs; one optimizer step per epoch."""
+    """The clipped surrogate on ``(step, advantage)`` pairs; one optimizer step per epoch.
+    ``precision``: the forward passes' autocast (:func:`~droidpilot.policy.train.autocast_for`)."""
     import torch
 
     usable = [(s, a) for s, a in samples if s.completion_ids and s.prompt_ids and a != 0.0]
@@ -308,15 +310,16 @@ def policy_update(
     ref: list[Any] = []
     with torch.no_grad():
         for b in batches:
-            old.append(_token_logprobs(model, [s for s, _ in b], pad_id, device)[0])
+            rows = [s for s, _ in b]
+            old.append(_token_logprobs(model, rows, pad_id, device, precision)[0])
             if beta > 0 and ref_model is not None:
-                ref.append(_token_logprobs(ref_model, [s for s, _ in b], pad_id, device)[0])
+                ref.append(_token_logprobs(ref_model, rows, pad_id, device, precision)[0])
     total_loss = 0.0
     clipped = 0.0
     for _ in range(epochs):
         optimizer.zero_grad(set_to_none=True)
         for k, b in enumerate(batches):
-            new, where = _token_logprobs(model, [s for s, _ in b], pad_id, device)
+            new, where = _token_logprobs(model, [s for s, _ in b], pad_id, device, precision)
             per_row = torch.tensor([a for _, a in b], dtype=torch.float32, device=new.device)
             adv = per_row.unsqueeze(-1).expand(where.shape)[where]
             ratio = torch.exp(new - old[k])
@@ -377,6 +380,8 @@ class GRPOConfig:
     val_seeds: int = 0  # validation seeds per task (0: no validation)
     threads: int | None = None
     train_layers: int | None = None  # update only the top N decoder layers (+ final norm)
+    #: the update's autocast: auto (bf16 on CUDA, fp32 on a CPU) | bf16 | fp32
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         if self.group_size < 2:
@@ -387,6 +392,10 @@ class GRPOConfig:
             raise ConfigError(f"unknown advantage mode {self.advantage!r}")
         if self.train_layers is not None and self.train_layers < 1:
             raise ConfigError("train_layers must be at least 1 (or unset: every layer)")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"precision {self.precision!r}: choose one of {', '.join(PRECISIONS)}"
+            )
         for tid in self.tasks:
             if split_of(tid, TRAIN_SEEDS.start) != "train":
                 raise ConfigError(f"{tid} is a held-out template: it never trains")
@@ -506,6 +515,7 @@ def train_grpo(
         stats = policy_update(
             model, optimizer, samples, pad_id=pad_id, device=device, clip=cfg.clip,
             epochs=cfg.epochs, micro_batch=cfg.micro_batch, beta=cfg.beta, ref_model=ref_model,
+            precision=cfg.precision,
         )  # fmt: skip
         model.eval()
         all_r = [r for g in groups for r in g.rollouts]

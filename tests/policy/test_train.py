@@ -4,6 +4,7 @@ random Qwen2 finish and change the weights; the SFT model plans through the real
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -228,6 +229,50 @@ def test_sft_of_the_top_layers_changes_only_those(
                             train_layers=3))  # fmt: skip
     with pytest.raises(ConfigError, match="at least 1"):
         SFTConfig(runs=(demos,), out=tmp_path / "x", train_layers=0)
+
+
+def test_autocast_for_each_precision() -> None:
+    torch = pytest.importorskip("torch")
+    from droidpilot.errors import ConfigError
+    from droidpilot.policy.grpo import GRPOConfig
+    from droidpilot.policy.train import SFTConfig, autocast_for
+
+    a, b = torch.ones(4, 4), torch.ones(4, 4)
+    with autocast_for("cpu", "bf16"):
+        assert (a @ b).dtype == torch.bfloat16
+    for precision in ("auto", "fp32"):  # a CPU trains in fp32 unless asked
+        with autocast_for("cpu", precision):
+            assert (a @ b).dtype == torch.float32
+    with pytest.raises(ConfigError, match="precision 'fp16'"):
+        autocast_for("cpu", "fp16")
+    with pytest.raises(ConfigError, match="precision 'half'"):
+        SFTConfig(runs=(), out=Path("x"), precision="half")
+    with pytest.raises(ConfigError, match="precision 'half'"):
+        GRPOConfig(model="m", out=Path("x"), precision="half")
+
+
+@pytest.mark.slow
+def test_sft_in_bf16_on_a_cpu_keeps_fp32_weights_and_trains_otherwise(
+    demos: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    """``--precision bf16`` on a CPU: the forward runs under bf16 autocast (so the same seed
+    ends on other weights than fp32's), the saved weights stay fp32, the card says so."""
+    torch = pytest.importorskip("torch")
+    from droidpilot.policy.train import SFTConfig, train_sft
+
+    outs = {}
+    for precision in ("fp32", "bf16"):
+        outs[precision] = out = tmp_path / precision
+        train_sft(
+            SFTConfig(runs=(demos,), out=out, base=str(tiny_model), max_seq=4096, batch_size=2,
+                      grad_accum=1, epochs=1, lr=3e-3, warmup=0.0, seed=0, precision=precision)
+        )  # fmt: skip
+        card = json.loads((out / "model_card.json").read_text())
+        assert card["settings"]["precision"] == precision
+        assert _changed(tiny_model, out)
+    bf16 = _weights(outs["bf16"])
+    assert {t.dtype for t in bf16.values()} == {torch.float32}  # type: ignore[attr-defined]
+    assert _changed(outs["fp32"], outs["bf16"])
 
 
 @pytest.mark.slow
@@ -469,6 +514,38 @@ def test_a_tiny_grpo_run_normalises_advantages_and_changes_the_weights(
     card = json.loads((out / "model_card.json").read_text())
     assert card["stage"] == "grpo"
     assert card["history"][0]["stage"] == "sft"
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_grpo_update_moves_the_weights_in_each_precision(
+    tiny_model: Path, precision: str
+) -> None:
+    """One clipped-surrogate step on two hand-made samples (one good, one bad), under the
+    autocast ``train grpo --precision`` picks: the loss is finite, the weights move, and the
+    sample with the positive advantage gains probability."""
+    torch = pytest.importorskip("torch")
+    from droidpilot.policy.grpo import StepSample, _token_logprobs, policy_update
+    from droidpilot.policy.train import load_base
+
+    model, tok, _ = load_base(str(tiny_model))
+    pad = int(tok.pad_token_id)
+    prompt = tuple(tok("Goal: check the balance.")["input_ids"])
+    good = StepSample(prompt_ids=prompt, completion_ids=tuple(tok(" answer")["input_ids"]),
+                      reward=1.0)  # fmt: skip
+    bad = StepSample(prompt_ids=prompt, completion_ids=tuple(tok(" scroll")["input_ids"]),
+                     reward=0.0)  # fmt: skip
+    with torch.no_grad():
+        before = float(_token_logprobs(model, [good], pad, "cpu", precision)[0].sum())
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    stats = policy_update(model, opt, [(good, 1.0), (bad, -1.0)], pad_id=pad, device="cpu",
+                          precision=precision)  # fmt: skip
+    assert stats["samples"] == 2
+    assert math.isfinite(stats["loss"])
+    assert any(not torch.equal(start[k], v) for k, v in model.state_dict().items())
+    with torch.no_grad():
+        after = float(_token_logprobs(model, [good], pad, "cpu", precision)[0].sum())
+    assert after > before
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
