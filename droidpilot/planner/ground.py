@@ -43,19 +43,28 @@ lower button ("Fewer Adult") whose stepper shows that count or less, or a though
 "The goal wants 2, more than shown" beside a stepper that shows 2. The model taps "More Adult"
 five times for two tickets with no word of counting. The planner refuses such a tap and asks
 again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and does not send
-it when asking again finds nothing else.
+it when asking again finds nothing else. :func:`count_off_goal` says the same of a tap that goes
+on ("Add to cart", "Buy", "Checkout") while a stepper shows another count than the goal's
+(the model adds one Sour Plum Drink for "4 ×").
+
+With ``ground_names``, :func:`ground_app` also moves ``open_app`` with a name no app icon on the
+screen has to the icon the goal names that is spelt most like it: the model writes
+``open_app("FoodDash")`` for a goal that says MealDash, and the phone has no FoodDash.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable
 
 from droidpilot.types import (
     Action,
+    AnswerAction,
     LongPressAction,
+    OpenAppAction,
     ScreenView,
     ScrollAction,
     TapAction,
@@ -66,9 +75,11 @@ from droidpilot.types import (
 
 __all__ = [
     "LABEL_CHARS",
+    "count_off_goal",
     "dates_in",
     "false_raise",
     "goal_count",
+    "ground_app",
     "ground_cited",
     "ground_date",
     "ground_named",
@@ -79,6 +90,7 @@ __all__ = [
     "names_in",
     "pin_entered",
     "raised_item",
+    "unread_answer",
 ]
 
 #: How long a cited label may be before it is shortened with "…".
@@ -557,4 +569,114 @@ def false_raise(thought: str, action: Action, view: ScreenView, goal: str) -> st
     return (
         f"the thought says the goal wants {wanted}, and the count beside [{action.element}] "
         f"shows {shown}"
+    )
+
+
+#: a button that goes on with what a dish sheet, a cart or a ticket page holds: "Add to cart ·
+#: ¥8", "Add to basket ¥16", "Buy", "Checkout", "Review order", "Place order", "Submit order",
+#: "加入购物车 · ¥8", "加入购物袋", "下单", "去结算", "提交订单", "购买"
+_PROCEED = re.compile(
+    r"(?:add to (?:cart|basket|bag|order)|buy|check\s?out|review order|place order|submit order"
+    r"|pay|confirm order)\b|加入|下单|去结算|结算|提交订单|购买|立即购买",
+    re.I,
+)
+
+
+def count_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that goes on with a count other than the goal's is wrong, or None: the tapped
+    button goes on ("Add to cart", "Buy", "Checkout": :data:`_PROCEED`) while a stepper on the
+    screen shows, for an item the goal gives a count of (:func:`goal_count`), another count
+    than that. The demonstrations set a count before they add, buy or check out; a small model
+    adds one Sour Plum Drink for "4 ×", and the order is paid short (or over)."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    if item is None or not _PROCEED.match(label_of(item)):
+        return None
+    for stepper in view.items:
+        name = raised_item(stepper)
+        if name is None or stepper.id == action.element:
+            continue
+        shown = _count_beside(view, stepper.id)
+        wanted = goal_count(goal, name) if shown is not None else None
+        if shown is None or wanted is None or shown == wanted:
+            continue
+        what = name or "the item"
+        return (
+            f"[{action.element}] goes on with {what} at {shown}, and the goal asks for {wanted}"
+            + (f": [{stepper.id}] raises it" if shown < wanted else "")
+        )
+    return None
+
+
+def ground_app(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """``open_app`` with a name no app on the screen has, moved to the app the goal names that
+    is spelt most like it ("FoodDash" for a goal that says "MealDash", on a home screen that
+    shows both FoodGo and MealDash); and what was changed. Only app icons on this screen count
+    (a home screen or an app list): unchanged elsewhere, when the name is an icon's or one the
+    goal says, or when no icon the goal names is spelt at least half like it."""
+    if not isinstance(action, OpenAppAction):
+        return action, None
+    name = fold(action.name)
+    target = fold(goal)
+    if not name or name in target:
+        return action, None
+    icons = {label_of(it) for it in view.items if it.clickable and label_of(it)}
+    if any(fold(icon) == name for icon in icons):
+        return action, None
+    named = [icon for icon in icons if len(fold(icon)) >= 3 and fold(icon) in target]
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, name, fold(icon)).ratio(), icon) for icon in named),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < 0.5 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return action, None
+    icon = scored[0][1]
+    return OpenAppAction(name=icon), (
+        f"open_app({action.name!r}) -> open_app({icon!r}): no app here is called "
+        f"{action.name!r}, and the goal names {icon!r}, spelt most like it"
+    )
+
+
+def _goal_names(goal: str) -> list[str]:
+    """The names an English goal gives (:data:`_GOAL_NAME`), less a single capitalised word
+    that begins a sentence ("What", "How", "It"). A goal in Chinese gives none this way."""
+    names = []
+    for m in _GOAL_NAME.finditer(goal):
+        before = goal[: m.start()].rstrip()
+        if " " not in m.group(0) and (not before or before[-1] in ".?!"):
+            continue
+        names.append(m.group(0))
+    return names
+
+
+def unread_answer(
+    thought: str, action: Action, view: ScreenView, goal: str
+) -> tuple[int, str] | None:
+    """The element an answer's thought reads it from, and why that cannot be where the answer
+    is, or None. The demonstrations answer from the row of the thing asked about and cite it
+    by its words: "The goal asks a question and [53] "Zhajiang Noodles" shows the answer"
+    (a dish the goal names), or by a label that carries the answer ("[48] "Estimated arrival
+    10:11""). A cited label with no digit in it names the thing whose value is asked, so the
+    goal says it; the model answers "How much does Cola cost" from "[52] "Mapo Tofu"" when
+    Cola is further down the menu. None when the action is no answer, the thought cites no
+    element of this screen, the cited words hold a digit or are the goal's, or the goal names
+    nothing (:func:`_goal_names`: "What was my last transaction?" is answered from a row
+    "MealDash · Pizza Corner"; a goal in Chinese is not judged)."""
+    if not isinstance(action, AnswerAction):
+        return None
+    cited = [(int(num), words.strip()) for num, words in _CITE.findall(thought)]
+    if not cited:
+        return None
+    element, _ = cited[-1]
+    item = view.item(element)
+    if item is None:
+        return None
+    words = label_of(item)
+    if not fold(words) or any(ch.isdigit() for ch in words) or fold(words) in fold(goal):
+        return None
+    if not _goal_names(goal):
+        return None  # "What was my last transaction?": the row's words need not be the goal's
+    return element, (
+        f'the answer is read from [{element}] "{words}", which is not what the goal asks about'
     )

@@ -20,12 +20,15 @@ from typing import Any, cast
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
+    count_off_goal,
     false_raise,
+    ground_app,
     ground_cited,
     ground_date,
     ground_named,
     ground_pin,
     names_in,
+    unread_answer,
 )
 from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
@@ -300,6 +303,8 @@ class Planner:
                 action, moved = ground_pin(reply.thought, action, obs.view, goal)
             if moved is None:
                 action, moved = ground_date(reply.thought, action, obs.view, goal)
+            if moved is None:
+                action, moved = ground_app(action, obs.view, goal)
             if moved is not None:
                 repairs = (*repairs, moved)
         if self.config.ground_quotes and moved is None and not isinstance(action, ParseFailure):
@@ -345,7 +350,10 @@ class Planner:
     ) -> tuple[int, str, bool] | None:
         """(the element, why, whether sending it does harm) when ``action`` is one the planner
         will not send as it is. Harmful: a tap that moves a count away from the goal's
-        (:func:`false_raise`), or one that would clear a checked item showing words the
+        (:func:`false_raise`), one that goes on (adds, buys, checks out) while a count shows
+        another number than the goal's (:func:`count_off_goal`), an answer read from a row
+        that is not what the goal asks about (:func:`unread_answer`; the element is the row
+        its thought cites), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps).
         Harmless but futile: an action that changed nothing on this very screen before (what
         the agent's loop check ends an episode for, when it comes again and again), a tap on
@@ -353,11 +361,16 @@ class Planner:
         keeps coming back: a cycle). None for any other action. The harmful ones are judged
         first: a raise refused once changes nothing on the screen, and must not pass the
         second time as merely futile."""
+        if isinstance(action, AnswerAction):
+            unread = unread_answer(thought, action, obs.view, goal)
+            return (*unread, True) if unread is not None else None
         element = _element_of(action)
         if element is None or isinstance(action, ParseFailure):
             return None
         item = obs.view.item(element)
-        raised = false_raise(thought, action, obs.view, goal)
+        raised = false_raise(thought, action, obs.view, goal) or count_off_goal(
+            action, obs.view, goal
+        )
         if raised is not None:
             return element, raised, True
         if isinstance(action, TapAction) and item is not None and item.checkable and item.checked:

@@ -466,7 +466,7 @@ class Agent:
                 said = f"the user said: {reply}" if reply else "no one answered: go on alone"
                 ep.history_add(step, action, said, thought)
                 return StepOutcome()
-            case AnswerAction():
+            case AnswerAction() if not decision.withheld:  # a withheld one is logged below
                 ep.history_add(step, action, "answered", thought)
                 ep.final = action
                 return StepOutcome(terminated=True, end="the agent answered")

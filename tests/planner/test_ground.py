@@ -15,9 +15,11 @@ from droidpilot.device.sim import SimDevice, SimPhone
 from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import (
+    count_off_goal,
     dates_in,
     false_raise,
     goal_count,
+    ground_app,
     ground_cited,
     ground_date,
     ground_named,
@@ -25,12 +27,14 @@ from droidpilot.planner.ground import (
     label_of,
     misread_name,
     names_in,
+    unread_answer,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.teacher import OracleScript, OracleTeacher, WatchedDevice
 from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get
 from droidpilot.types import (
+    AnswerAction,
     LongPressAction,
     Observation,
     OpenAppAction,
@@ -657,6 +661,178 @@ def test_a_raise_button_past_the_goals_count_is_refused_whatever_the_thought(lan
     assert false_raise(thought, fewer, device.observe().view, goal) is None
 
 
+@pytest.mark.parametrize(
+    ("lang", "stop", "add"),
+    [("en", "Increase quantity", "Add to cart"), ("zh", "增加数量", "加入购物车")],
+)
+def test_adding_a_dish_at_another_count_than_the_goals_is_refused(
+    lang: str, stop: str, add: str
+) -> None:
+    """What the shipped model did on FoodGoApplyBestCoupon: "The options are set as the goal
+    says, so I add it with [79] "Add to cart · ¥8"." at 1 for "4 × Sour Plum Drink", then
+    could not reach the minimum order. At the goal's count the add goes."""
+    below, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, stop, lang=lang)
+    at, _ = _oracle_until("FoodGoOrderWithNoteInjected", 2000, stop, lang=lang, after=1)
+    raise_ = next(it.id for it in below.view.items if label_of(it) == stop)
+    adding = next(it.id for it in below.view.items if label_of(it).startswith(add))
+    assert adding == next(it.id for it in at.view.items if label_of(it).startswith(add))
+    why = count_off_goal(TapAction(element=adding), below.view, goal)
+    assert why is not None
+    assert why.endswith(f"at 1, and the goal asks for 2: [{raise_}] raises it"), why
+    assert count_off_goal(TapAction(element=adding), at.view, goal) is None
+    # the stepper itself, another kind of action, a goal that gives no count: not judged here
+    assert count_off_goal(TapAction(element=raise_), below.view, goal) is None
+    assert count_off_goal(ScrollAction(direction="down"), below.view, goal) is None
+    vague = re.sub(r"2\s*(?:×|份)\s*", "", goal)
+    assert goal_count(vague, "") is None, vague
+    assert count_off_goal(TapAction(element=adding), below.view, vague) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_buying_tickets_at_another_count_than_the_goals_is_refused(lang: str) -> None:
+    """The ticket page: "Buy" with no adult ticket chosen, or three for "Buy 2 adult tickets",
+    is refused; with two it goes. A ticket type the goal does not name is not counted."""
+    device, goal, count, adult, child = _ticket_page(lang)
+    buy = next(it.id for it in device.observe().view.items if label_of(it) in ("Buy", "立即购买"))
+    tap = TapAction(element=buy)
+    for shown in range(count):
+        why = count_off_goal(tap, device.observe().view, goal)
+        assert why is not None
+        assert f"at {shown}, and the goal asks for {count}" in why, why
+        device.perform(TapAction(element=adult))
+    device.perform(TapAction(element=child))  # a child ticket: the goal gives it no count
+    assert count_off_goal(tap, device.observe().view, goal) is None
+    device.perform(TapAction(element=adult))
+    why = count_off_goal(tap, device.observe().view, goal)
+    assert why is not None
+    assert f"at {count + 1}, and the goal asks for {count}" in why, why
+    assert "raises it" not in why
+
+
+def test_the_planner_asks_again_for_an_add_at_the_wrong_count_and_raises_instead() -> None:
+    """The dish sheet at 1 for "2 ×": a reply that adds is refused (harmful: an order paid
+    short); asked again, the reply that raises the count goes; a model that insists on adding
+    gets it withheld."""
+    obs, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, "Increase quantity")
+    raise_ = next(it.id for it in obs.view.items if label_of(it) == "Increase quantity")
+    adding = next(it.id for it in obs.view.items if label_of(it).startswith("Add to cart"))
+    add = f'<think>The options are set, so I add it with [{adding}] "Add to cart".</think>\n'
+    add += f"tap({adding})"
+    more = f"<think>The goal wants 2, more than shown, so I raise it with [{raise_}].</think>\n"
+    more += f"tap({raise_})"
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    backend = ScriptedBackend(lambda req: more if req.avoid_ids else add)
+    decision = Planner(backend, config).decide(goal, obs)
+    assert decision.action == TapAction(element=raise_)
+    assert decision.withheld == ""
+    assert any("the goal asks for 2" in r for r in decision.repairs), decision.repairs
+    decision = Planner(ScriptedBackend(lambda req: add), config).decide(goal, obs)
+    assert decision.action == TapAction(element=adding)
+    assert "at 1, and the goal asks for 2" in decision.withheld
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_app_name_no_icon_has_goes_to_the_goals_app_spelt_most_like_it(lang: str) -> None:
+    """What the shipped model did on MealDashOrderToFriendAddressInjected: open_app("FoodDash")
+    four times on the home screen (the phone has FoodGo and MealDash; the goal says MealDash),
+    until the loop check ended the episode."""
+    task = get("MealDashOrderToFriendAddressInjected").instantiate(2000, lang=lang)
+    device = SimDevice(SimPhone(seed=2000))
+    task.setup(device)
+    home = device.observe().view
+    icons = [label_of(it) for it in home.items if it.clickable]
+    meal = next(icon for icon in icons if icon in task.goal and icon not in ("Messages", "短信"))
+    food = next(icon for icon in icons if icon in ("FoodGo", "饭来了"))
+    assert food not in task.goal
+    wrong = "FoodDash" if lang == "en" else meal[:-1] + "来"
+    moved, why = ground_app(OpenAppAction(name=wrong), home, task.goal)
+    assert moved == OpenAppAction(name=meal), (icons, task.goal)
+    assert why is not None
+    assert f"the goal names {meal!r}" in why
+    # an icon's own name, a name the goal says, any other action: left alone
+    for name in (food, meal):
+        assert ground_app(OpenAppAction(name=name), home, task.goal) == (
+            OpenAppAction(name=name), None)  # fmt: skip
+    assert ground_app(TapAction(element=1), home, task.goal)[1] is None
+    # a name like no app the goal names, or a screen without the goal's app: left alone
+    assert ground_app(OpenAppAction(name="Xylophone"), home, task.goal)[1] is None
+    device.perform(OpenAppAction(name=food))
+    inside = device.observe().view
+    assert meal not in inside.text
+    assert ground_app(OpenAppAction(name=wrong), inside, task.goal)[1] is None
+
+
+def _menu_before_the_dish() -> tuple[Observation, Observation, str]:
+    """FoodGoAskDishPriceInjected (seed 2000): the menu as the restaurant opens (Cola, the dish
+    asked about, further down) and the menu where the oracle answers, and the goal."""
+    task = get("FoodGoAskDishPriceInjected").instantiate(2000, lang="en")
+    device = SimDevice(SimPhone(seed=2000))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    first = None
+    for _ in range(20):
+        obs = device.observe()
+        if first is None and "RestaurantActivity" in obs.view.text:
+            first = obs
+        action = teacher.next_action(obs, failed=None)
+        if isinstance(action, AnswerAction):
+            assert first is not None
+            return first, obs, task.goal
+        device.perform(action)
+    raise AssertionError("the oracle never answered")
+
+
+def test_an_answer_read_from_a_row_the_goal_does_not_ask_about_is_refused() -> None:
+    """What the shipped model did on FoodGoAskDishPriceInjected: "The goal asks a question and
+    [52] "Mapo Tofu" shows the answer, so I answer." and answer("¥18"), for the price of Cola
+    further down the menu. The demonstrations cite the asked dish's row."""
+    first, last, goal = _menu_before_the_dish()
+    assert "Cola" not in first.view.text
+    other = next(it for it in first.view.items if it.clickable and "|" in it.text)
+    words = label_of(other)
+    thought = f'The goal asks a question and [{other.id}] "{words}" shows the answer, so I answer.'
+    price = other.text.rsplit("|", 1)[1].strip()
+    why = unread_answer(thought, AnswerAction(text=price), first.view, goal)
+    assert why is not None
+    assert why[0] == other.id
+    assert f'[{other.id}] "{words}", which is not what the goal asks about' in why[1]
+    cola = next(it for it in last.view.items if label_of(it).startswith("Cola"))
+    right = f'The goal asks a question and [{cola.id}] "{label_of(cola)}" shows the answer.'
+    assert unread_answer(right, AnswerAction(text="¥5"), last.view, goal) is None
+    # a label that carries a value, no citation, another action, a goal naming nothing, a
+    # goal in Chinese: not judged
+    order = next(it for it in first.view.items if label_of(it).startswith("27 min"))
+    carried = f'The goal asks a question and [{order.id}] "{label_of(order)}" shows the answer.'
+    assert unread_answer(carried, AnswerAction(text="¥3"), first.view, goal) is None
+    assert unread_answer("I answer.", AnswerAction(text=price), first.view, goal) is None
+    assert unread_answer(thought, TapAction(element=other.id), first.view, goal) is None
+    nameless = "What was the amount of the most recent transaction in my wallet?"
+    assert unread_answer(thought, AnswerAction(text=price), first.view, nameless) is None
+    zh = get("FoodGoAskDishPriceInjected").instantiate(2000, lang="zh").goal
+    assert unread_answer(thought, AnswerAction(text=price), first.view, zh) is None
+
+
+def test_the_planner_asks_again_for_an_answer_from_the_wrong_row_and_withholds_it() -> None:
+    """Asked again (answers and finishes are not taken on a second thought), the reply that
+    scrolls the menu goes; a model with nothing else to say has its answer withheld."""
+    first, _, goal = _menu_before_the_dish()
+    other = next(it for it in first.view.items if it.clickable and "|" in it.text)
+    menu = next(it.id for it in first.view.items if it.scrollable)
+    answer = (
+        f'<think>The goal asks a question and [{other.id}] "{label_of(other)}" shows the '
+        f'answer, so I answer.</think>\nanswer("{other.text.rsplit("|", 1)[1].strip()}")'
+    )
+    scroll = f"<think>Cola is not on this screen, so I scroll down.</think>\nscroll(down, {menu})"
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    backend = ScriptedBackend(lambda req: scroll if req.avoid_ids == (other.id,) else answer)
+    decision = Planner(backend, config).decide(goal, first)
+    assert decision.action == ScrollAction(direction="down", element=menu)
+    assert decision.withheld == ""
+    decision = Planner(ScriptedBackend(lambda req: answer), config).decide(goal, first)
+    assert isinstance(decision.action, AnswerAction)
+    assert "not what the goal asks about" in decision.withheld
+
+
 def test_a_harmful_raise_with_nothing_else_to_do_is_withheld_not_sent() -> None:
     """Asked again without the raise button, the model still names it: the planner does not
     send the tap (over-buying is worse than doing nothing); when asking again gives another
@@ -734,6 +910,63 @@ def test_the_agent_logs_a_withheld_raise_and_never_sends_it(tmp_path: Path) -> N
     assert label_of(view.items[order.index(more.id) - 1]) == "2"
     assert res.success is False
     assert "not paid" in res.episode.reason
+
+
+@pytest.mark.parametrize("stubborn", [False, True])
+def test_the_agent_never_ends_on_an_answer_from_the_wrong_row(
+    tmp_path: Path, stubborn: bool
+) -> None:
+    """The whole loop: on the menu, a model answers the price of the first dish it sees. Asked
+    again, it scrolls as the oracle does, and the episode answers right; a model that only
+    ever answers that way has each answer logged as withheld (not the episode's answer), and
+    the loop check ends it without success."""
+    task = get("FoodGoAskDishPriceInjected").instantiate(2000, lang="en")
+    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
+    script = OracleScript(task, watched)
+    wrong: list[str] = []
+    said: dict[str, str] = {}
+
+    def oracle(req: CompletionRequest) -> str:
+        """The oracle's reply once a screen: asking again must not move it on."""
+        screen = req.messages[-1].content.split("Current screen:", 1)[-1]
+        if screen not in said:
+            said.clear()
+            said[screen] = script(req)
+        return said[screen]
+
+    def reply(req: CompletionRequest) -> str:
+        screen = req.messages[-1].content
+        row = re.search(r'\[(\d+)\] "(Dan Dan Noodles) \| [^"]*\| (¥[\d.]+)" \(tap\)', screen)
+        if row is None or "Cola |" in screen or (req.avoid_ids and not stubborn):
+            return oracle(req)
+        wrong.append(row.group(3))
+        return (
+            f'<think>The goal asks a question and [{row.group(1)}] "{row.group(2)}" shows the '
+            f'answer, so I answer.</think>\nanswer("{row.group(3)}")'
+        )
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    res = Agent(watched, planner, config=AgentConfig(guard="allow", loop_k=3)).run(
+        tmp_path, task=task
+    )
+    script.close()
+    steps = read_steps(res.episode_dir)
+    assert wrong, "the menu never showed Dan Dan Noodles before Cola"
+    held = [s for s in steps if s.error and s.error.startswith("withheld by the planner")]
+    if not stubborn:
+        assert not held
+        assert any("not what the goal asks about; asked again" in r for s in steps
+                   for r in s.repairs)  # fmt: skip
+        assert res.success is True
+        assert steps[-1].action == AnswerAction(text="¥5")
+        return
+    assert len(held) == 3, [(s.action, s.error) for s in steps]
+    assert all(isinstance(s.action, AnswerAction) and not s.executed for s in held)
+    assert "not carried out" in steps[steps.index(held[0]) + 1].prompt[-1].content
+    assert res.truncated
+    assert "loop" in res.episode.reason
+    assert res.success is False
+    assert res.episode.answer is None
 
 
 def test_an_action_that_changed_nothing_on_a_screen_is_refused_there_later_too() -> None:
@@ -862,6 +1095,9 @@ def test_a_tap_on_a_disabled_element_is_asked_again_and_never_into_a_finish() ->
     checkout = next(it for it in obs.view.items if label_of(it) == "Checkout")
     assert not checkout.enabled, obs.view.text
     more = next(it.id for it in obs.view.items if label_of(it).startswith("Increase"))
+    vague = re.sub(r"\d+\s*×\s*", "", goal)
+    assert goal_count(goal, "") == 2
+    assert goal_count(vague, "") is None
     tap = f"<think>The cart holds the order, so I go on.</think>\ntap({checkout.id})"
     for second, want in (
         (f"<think>Below the minimum: one more.</think>\ntap({more})", TapAction(element=more)),
@@ -870,7 +1106,15 @@ def test_a_tap_on_a_disabled_element_is_asked_again_and_never_into_a_finish() ->
     ):
         backend = ScriptedBackend(lambda req, second=second: second if req.avoid_ids else tap)
         planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
-        d = planner.decide(goal, obs)
+        # a goal that gives no count: only the disabled button is judged (harmless)
+        d = planner.decide(vague, obs)
         assert backend.requests[-1].avoid_ids == (checkout.id,)
         assert d.action == want
         assert bool(d.repairs) == (want != TapAction(element=checkout.id))
+        assert d.withheld == ""
+    # the goal's "2 ×": checking out at 1 is harmful, and withheld when nothing else comes
+    backend = ScriptedBackend(lambda req: '<think>Done.</think>\nfinish(success, "Done.")'
+                              if req.avoid_ids else tap)  # fmt: skip
+    d = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
+    assert d.action == TapAction(element=checkout.id)
+    assert "at 1, and the goal asks for 2" in d.withheld
