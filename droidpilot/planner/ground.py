@@ -45,7 +45,8 @@ five times for two tickets with no word of counting. The planner refuses such a 
 again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and does not send
 it when asking again finds nothing else. :func:`count_off_goal` says the same of a tap that goes
 on ("Add to cart", "Buy", "Checkout") while a stepper shows another count than the goal's
-(the model adds one Sour Plum Drink for "4 ×").
+(the model adds one Sour Plum Drink for "4 ×"), and :func:`date_off_goal` of one that goes on
+while the chosen day (a form's date field, a day strip's selected day) is not the goal's.
 
 With ``ground_names``, :func:`ground_app` also moves ``open_app`` with a name no app icon on the
 screen has to the icon the goal names that is spelt most like it: the model writes
@@ -76,6 +77,7 @@ from droidpilot.types import (
 __all__ = [
     "LABEL_CHARS",
     "count_off_goal",
+    "date_off_goal",
     "dates_in",
     "false_raise",
     "goal_count",
@@ -680,3 +682,33 @@ def unread_answer(
     return element, (
         f'the answer is read from [{element}] "{words}", which is not what the goal asks about'
     )
+
+
+#: a button that searches with what a form holds: "Search", "搜索", "查询"
+_SEARCH = re.compile(r"search\b|搜索|查询", re.I)
+
+
+def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that goes on (searches, buys, submits: :data:`_PROCEED`, :data:`_SEARCH`)
+    while the screen's chosen day is one the goal does not name is wrong, when the goal names
+    days; None otherwise. The chosen day is a form's one date field ("2025-03-14", which opens
+    a date picker) or, in a strip of days, the selected one. The model taps "Buy" on a ticket
+    page still on the first day for "on March 24", and pays for the wrong day."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    if item is None or not (_PROCEED.match(label_of(item)) or _SEARCH.match(label_of(item))):
+        return None
+    wanted = dates_in(goal)
+    if not wanted:
+        return None
+    days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+    chosen = days if len(days) == 1 else [it for it in days if it.selected or it.checked]
+    for day in chosen:
+        shown = dates_in(label_of(day))
+        if shown and not shown & wanted:
+            return (
+                f'[{action.element}] goes on with the day [{day.id}] "{label_of(day)}", which '
+                "the goal does not name"
+            )
+    return None

@@ -21,6 +21,7 @@ from typing import Any, cast
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
     count_off_goal,
+    date_off_goal,
     false_raise,
     ground_app,
     ground_cited,
@@ -351,7 +352,8 @@ class Planner:
         """(the element, why, whether sending it does harm) when ``action`` is one the planner
         will not send as it is. Harmful: a tap that moves a count away from the goal's
         (:func:`false_raise`), one that goes on (adds, buys, checks out) while a count shows
-        another number than the goal's (:func:`count_off_goal`), an answer read from a row
+        another number than the goal's (:func:`count_off_goal`) or on a day the goal does
+        not name (:func:`date_off_goal`), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps).
@@ -368,8 +370,10 @@ class Planner:
         if element is None or isinstance(action, ParseFailure):
             return None
         item = obs.view.item(element)
-        raised = false_raise(thought, action, obs.view, goal) or count_off_goal(
-            action, obs.view, goal
+        raised = (
+            false_raise(thought, action, obs.view, goal)
+            or count_off_goal(action, obs.view, goal)
+            or date_off_goal(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

@@ -16,6 +16,7 @@ from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import (
     count_off_goal,
+    date_off_goal,
     dates_in,
     false_raise,
     goal_count,
@@ -611,8 +612,9 @@ def test_raising_a_count_already_at_the_goals_is_refused(lang: str, stop: str) -
 
 
 def _ticket_page(lang: str) -> tuple[SimDevice, str, int, int, int]:
-    """TicketsBuyForDay's attraction page with nothing chosen yet: the device, the goal, the
-    goal's count, and the ids of "More Adult" and "More Child"."""
+    """TicketsBuyForDay's attraction page on the goal's day (as the oracle chooses it), no
+    ticket chosen yet: the device, the goal, the goal's count, and the ids of "More Adult"
+    and "More Child"."""
     task = get("TicketsBuyForDay").instantiate(2000, lang=lang)
     device = SimDevice(SimPhone(seed=2000))
     task.setup(device)
@@ -620,9 +622,12 @@ def _ticket_page(lang: str) -> tuple[SimDevice, str, int, int, int]:
     more = "增加成人票" if lang == "zh" else "More Adult"
     for _ in range(40):
         obs = device.observe()
-        if more in obs.view.text:
-            break
-        device.perform(teacher.next_action(obs, failed=None))
+        action = teacher.next_action(obs, failed=None)
+        if more in obs.view.text and isinstance(action, TapAction):
+            tapped = obs.view.item(action.element) if action.element is not None else None
+            if tapped is not None and label_of(tapped) == more:
+                break  # the day is chosen; the next step raises the count
+        device.perform(action)
     else:
         raise AssertionError(f"{more!r} never showed")
     adult = next(it.id for it in obs.view.items if label_of(it) == more)
@@ -707,6 +712,45 @@ def test_buying_tickets_at_another_count_than_the_goals_is_refused(lang: str) ->
     assert why is not None
     assert f"at {count + 1}, and the goal asks for {count}" in why, why
     assert "raises it" not in why
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_buying_on_a_day_the_goal_does_not_name_is_refused(lang: str) -> None:
+    """What the shipped model did on TicketsBuySoldOutDay: "Buy" on the ticket page with its
+    first day chosen, for a goal that says another day (¥80 paid for the wrong day). The day
+    strip's selected day counts; once the goal's day is chosen, "Buy" goes."""
+    device, goal, count, adult, _ = _ticket_page(lang)
+    for _ in range(count):
+        device.perform(TapAction(element=adult))
+    view = device.observe().view
+    wanted = dates_in(goal)
+    assert len(wanted) == 1
+    days = [it for it in view.items if it.clickable and re.fullmatch(r"\d{4}-\d{2}-\d{2}",
+                                                                   label_of(it))]  # fmt: skip
+    assert len(days) > 1
+    buy = TapAction(element=next(it.id for it in view.items if label_of(it) in ("Buy", "立即购买")))
+    assert date_off_goal(buy, view, goal) is None  # the oracle chose the goal's day
+    other = next(it for it in days if not dates_in(label_of(it)) & wanted
+                 and re.search("Available|可订|有票", it.text))  # fmt: skip
+    device.perform(TapAction(element=other.id))
+    more = next(it.id for it in device.observe().view.items
+                if label_of(it) in ("More Adult", "增加成人票"))  # fmt: skip
+    for _ in range(count):  # choosing a day clears the counts
+        device.perform(TapAction(element=more))
+    view = device.observe().view
+    assert view.item(other.id).selected  # type: ignore[union-attr]
+    why = date_off_goal(buy, view, goal)
+    assert why is not None
+    assert f'the day [{other.id}] "{label_of(other)}", which the goal does not name' in why
+    assert count_off_goal(buy, view, goal) is None  # the count is right: only the day is off
+    # the tap on the day, a goal that names no day: not judged
+    assert date_off_goal(TapAction(element=other.id), view, goal) is None
+    assert date_off_goal(buy, view, re.sub(r"on March \d+|\d+月\d+日", "", goal)) is None
+    # a goal that names the chosen day: "Buy" goes
+    ((month, day),) = dates_in(label_of(other))
+    same = re.sub(r"March \d+", f"March {day}", re.sub(r"\d+月\d+日", f"{month}月{day}日", goal))
+    assert dates_in(same) == {(month, day)}
+    assert date_off_goal(buy, view, same) is None
 
 
 def test_the_planner_asks_again_for_an_add_at_the_wrong_count_and_raises_instead() -> None:
