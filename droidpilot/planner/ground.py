@@ -77,6 +77,7 @@ from droidpilot.types import (
 __all__ = [
     "LABEL_CHARS",
     "count_off_goal",
+    "date_cell",
     "date_off_goal",
     "dates_in",
     "false_raise",
@@ -409,7 +410,7 @@ def dates_in(text: str) -> set[tuple[int, int]]:
     return {(m, d) for m, d in found if 1 <= m <= 12 and 1 <= d <= 31}
 
 
-def _date_cell(item: ViewItem) -> tuple[int, int] | None:
+def date_cell(item: ViewItem) -> tuple[int, int] | None:
     """The date a tappable item shows and nothing else ("23 March 2025", "2025年3月23日": a
     date picker's day), or None. A form's date field ("2025-03-15", which opens the picker)
     is no day: a stay's check-out field must not be moved to the check-in field that shows a
@@ -438,11 +439,11 @@ def ground_date(
     if not isinstance(action, TapAction) or action.element is None:
         return action, None
     item = view.item(action.element)
-    day = _date_cell(item) if item is not None else None
+    day = date_cell(item) if item is not None else None
     wanted = dates_in(goal)
     if day is None or not wanted or day in wanted:
         return action, None
-    cells = [(it, _date_cell(it)) for it in view.items]
+    cells = [(it, date_cell(it)) for it in view.items]
     shown = [it for it, d in cells if d is not None and d in wanted]
     if len(shown) > 1:  # a stay's two dates: the one the thought names, if only one
         said = dates_in(thought) & wanted

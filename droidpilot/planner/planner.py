@@ -21,6 +21,7 @@ from typing import Any, cast
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
     count_off_goal,
+    date_cell,
     date_off_goal,
     false_raise,
     ground_app,
@@ -356,7 +357,8 @@ class Planner:
         not name (:func:`date_off_goal`), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites), or one that would clear a checked item showing words the
-        thought says the goal names (about this element or another: grounding moves taps).
+        thought says the goal names (about this element or another: grounding moves taps; a
+        date picker's chosen day is not one: tapped, it stays chosen).
         Harmless but futile: an action that changed nothing on this very screen before (what
         the agent's loop check ends an episode for, when it comes again and again), a tap on
         a disabled element, one chosen here :data:`CYCLE_AFTER` times already (the episode
@@ -377,7 +379,13 @@ class Planner:
         )
         if raised is not None:
             return element, raised, True
-        if isinstance(action, TapAction) and item is not None and item.checkable and item.checked:
+        if (
+            isinstance(action, TapAction)
+            and item is not None
+            and item.checkable
+            and item.checked
+            and date_cell(item) is None  # a picker's chosen day stays chosen when tapped
+        ):
             # any name the thought gives: grounding may have moved the tap here from another
             named = next((n for n in names_in(thought, goal) if n in fold(item.text)), "")
             if named:
