@@ -46,7 +46,9 @@ again (``"ask_again": true``; :class:`~droidpilot.planner.planner.Planner`), and
 it when asking again finds nothing else. :func:`count_off_goal` says the same of a tap that goes
 on ("Add to cart", "Buy", "Checkout") while a stepper shows another count than the goal's
 (the model adds one Sour Plum Drink for "4 ×"), and :func:`date_off_goal` of one that goes on
-while the chosen day (a form's date field, a day strip's selected day) is not the goal's.
+while the chosen day (a form's date field, a day strip's selected day) is not the goal's;
+:func:`unwritten_quote` of one that goes on from a screen with a text field while words the
+goal quotes ("with the note "extra napkins"") are written nowhere on it.
 
 With ``ground_names``, :func:`ground_app` also moves ``open_app`` with a name no app icon on the
 screen has to the icon the goal names that is spelt most like it: the model writes
@@ -94,6 +96,7 @@ __all__ = [
     "pin_entered",
     "raised_item",
     "unread_answer",
+    "unwritten_quote",
 ]
 
 #: How long a cited label may be before it is shortened with "…".
@@ -711,5 +714,34 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
             return (
                 f'[{action.element}] goes on with the day [{day.id}] "{label_of(day)}", which '
                 "the goal does not name"
+            )
+    return None
+
+
+#: words a goal quotes to be written: "no cilantro please", “不要香菜”, 「…」
+_QUOTED = re.compile(r'"([^"\n]{2,})"|“([^”\n]{2,})”|「([^」\n]{2,})」')
+
+
+def unwritten_quote(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that goes on (:data:`_PROCEED`: "Submit order", "Place order") from a screen
+    with a text field, while words the goal quotes show nowhere on it, is wrong; None
+    otherwise. The goal quotes what is to be written ("with the note "extra napkins""); the
+    model submits the order with the note field still empty, and the restaurant never gets
+    it."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    if item is None or not _PROCEED.match(label_of(item)):
+        return None
+    fields = [it for it in view.items if it.editable]
+    if not fields:
+        return None
+    shown = fold(" ".join(it.text for it in view.items))
+    for groups in _QUOTED.findall(goal):
+        words = next(g for g in groups if g)
+        if fold(words) and fold(words) not in shown:
+            return (
+                f'[{action.element}] goes on while the goal\'s "{words}" is written nowhere on '
+                f"this screen: [{fields[0].id}] is a text field for it"
             )
     return None

@@ -31,6 +31,7 @@ from droidpilot.planner.ground import (
     ground_pin,
     names_in,
     unread_answer,
+    unwritten_quote,
 )
 from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
@@ -354,7 +355,8 @@ class Planner:
         will not send as it is. Harmful: a tap that moves a count away from the goal's
         (:func:`false_raise`), one that goes on (adds, buys, checks out) while a count shows
         another number than the goal's (:func:`count_off_goal`) or on a day the goal does
-        not name (:func:`date_off_goal`), an answer read from a row
+        not name (:func:`date_off_goal`) or with words the goal quotes unwritten
+        (:func:`unwritten_quote`), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps; a
@@ -376,6 +378,7 @@ class Planner:
             false_raise(thought, action, obs.view, goal)
             or count_off_goal(action, obs.view, goal)
             or date_off_goal(action, obs.view, goal)
+            or unwritten_quote(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

@@ -29,6 +29,7 @@ from droidpilot.planner.ground import (
     misread_name,
     names_in,
     unread_answer,
+    unwritten_quote,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.teacher import OracleScript, OracleTeacher, WatchedDevice
@@ -751,6 +752,57 @@ def test_buying_on_a_day_the_goal_does_not_name_is_refused(lang: str) -> None:
     same = re.sub(r"March \d+", f"March {day}", re.sub(r"\d+月\d+日", f"{month}月{day}日", goal))
     assert dates_in(same) == {(month, day)}
     assert date_off_goal(buy, view, same) is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang", "submit"),
+    [
+        ("FoodGoOrderWithNoteInjected", "en", "Submit order"),
+        ("FoodGoOrderWithNote", "en", "Submit order"),
+        # (FoodGoOrderWithNote's note in Chinese, 不要香菜, is the field's own hint, 如：不要香菜:
+        # written nowhere cannot be told from the hint there, and the tap is not judged)
+        ("FoodGoOrderWithNoteInjected", "zh", "提交订单"),
+    ],
+)
+def test_submitting_before_the_goals_quoted_note_is_written_is_refused(
+    task_id: str, lang: str, submit: str
+) -> None:
+    """What the shipped model did on FoodGoOrderWithNoteInjected: "The order is filled in as
+    the goal says, so I place it with [119] "Submit order"." with the note field empty, for a
+    goal that says with the note "extra napkins". Once the note is typed, the order goes."""
+    task = get(task_id).instantiate(2000, lang=lang)
+    goal = task.goal
+    device = SimDevice(SimPhone(seed=2000))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    before = after = None
+    for _ in range(40):
+        obs = device.observe()
+        action = teacher.next_action(obs, failed=None)
+        if submit in obs.view.text:
+            before = before or obs
+            tapped = obs.view.item(action.element) if isinstance(action, TapAction) else None
+            if tapped is not None and label_of(tapped) == submit:
+                after = obs  # where the oracle submits
+                break
+        device.perform(action)
+    assert before is not None
+    assert after is not None
+    note = re.search(r'"([^"]+)"|“([^”]+)”', goal)
+    assert note is not None
+    words = note.group(1) or note.group(2)
+    assert words not in before.view.text
+    assert words in after.view.text  # typed, the keyboard closed
+    tap = TapAction(element=next(it.id for it in before.view.items if label_of(it) == submit))
+    why = unwritten_quote(tap, before.view, goal)
+    assert why is not None
+    assert f'the goal\'s "{words}" is written nowhere on this screen' in why
+    again = TapAction(element=next(it.id for it in after.view.items if label_of(it) == submit))
+    assert unwritten_quote(again, after.view, goal) is None
+    # a goal that quotes nothing, a tap on the note field itself: not judged
+    assert unwritten_quote(tap, before.view, goal.replace(note.group(0), words)) is None
+    field = next(it.id for it in before.view.items if it.editable)
+    assert unwritten_quote(TapAction(element=field), before.view, goal) is None
 
 
 def test_the_planner_asks_again_for_an_add_at_the_wrong_count_and_raises_instead() -> None:
