@@ -48,7 +48,9 @@ on ("Add to cart", "Buy", "Checkout") while a stepper shows another count than t
 (the model adds one Sour Plum Drink for "4 ×"), and :func:`date_off_goal` of one that goes on
 while the chosen day (a form's date field, a day strip's selected day) is not the goal's;
 :func:`unwritten_quote` of one that goes on from a screen with a text field while words the
-goal quotes ("with the note "extra napkins"") are written nowhere on it.
+goal quotes ("with the note "extra napkins"") are written nowhere on it; :func:`wrong_item` of
+an add on a sheet that shows none of the items the goal orders ("Chicken Wings" for a sold-out
+"1 × Pepperoni Pizza").
 
 With ``ground_names``, :func:`ground_app` also moves ``open_app`` with a name no app icon on the
 screen has to the icon the goal names that is spelt most like it: the model writes
@@ -93,10 +95,12 @@ __all__ = [
     "misread_name",
     "named_for",
     "names_in",
+    "ordered_items",
     "pin_entered",
     "raised_item",
     "unread_answer",
     "unwritten_quote",
+    "wrong_item",
 ]
 
 #: How long a cited label may be before it is shortened with "…".
@@ -745,3 +749,55 @@ def unwritten_quote(action: Action, view: ScreenView, goal: str) -> str | None:
                 f"this screen: [{fields[0].id}] is a text field for it"
             )
     return None
+
+
+#: a sheet's button that adds its item: "Add to cart · ¥26", "Add to basket ¥16", "加入购物车"
+_ADD = re.compile(r"add to (?:cart|basket|bag)\b|加入购物", re.I)
+#: the items a goal orders with a count: "1 × Pepperoni Pizza from", "点2份柠檬茶，"
+_ORDERED = (
+    re.compile(r"\d+\s*×\s*(.+?)(?=\s+(?:from|at|on|with|to|for|and\s+\d)\b|\s*[,.;:(]|$)"),
+    re.compile(r"\d+\s*份([^，,。；;（(\s]+?)(?=送到|并|再|和|[，,。；;（(\s]|$)"),
+)
+
+
+def _dialog_ids(view: ScreenView) -> set[int]:
+    """The ids of the items in the screen's dialog (the lines after "~ dialog"), if any."""
+    ids: set[int] = set()
+    inside = False
+    for line in view.text.splitlines():
+        if line.startswith("~ "):
+            inside = line == "~ dialog"
+            continue
+        m = re.match(r"\[(\d+)\]", line)
+        if inside and m:
+            ids.add(int(m.group(1)))
+    return ids
+
+
+def ordered_items(goal: str) -> list[str]:
+    """The items a goal orders with a count ("Pepperoni Pizza" of "Order 1 × Pepperoni Pizza
+    from Pizza Corner", "柠檬茶" of "点2份柠檬茶"); [] when it gives none."""
+    return [m.strip() for pattern in _ORDERED for m in pattern.findall(goal) if m.strip()]
+
+
+def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on a sheet's add button ("Add to cart · ¥26": :data:`_ADD`) is wrong when the
+    sheet (the screen's dialog, or the whole screen without one) shows none of the items the
+    goal orders with a count (:func:`ordered_items`); None otherwise. The model opens another
+    dish when the goal's is sold out ("Chicken Wings" for "1 × Pepperoni Pizza") and pays for
+    what no one asked for."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    wanted = ordered_items(goal)
+    if item is None or not wanted or not _ADD.match(label_of(item)):
+        return None
+    dialog = _dialog_ids(view)
+    sheet = [it for it in view.items if not dialog or it.id in dialog]
+    shown = fold(" ".join(it.text for it in sheet))
+    if any(fold(name) in shown for name in wanted):
+        return None
+    title = next((label_of(it) for it in sheet if label_of(it) and not it.clickable), "")
+    return f"[{action.element}] adds {title or 'an item'}, and the goal orders " + " and ".join(
+        wanted
+    )

@@ -32,6 +32,7 @@ from droidpilot.planner.ground import (
     names_in,
     unread_answer,
     unwritten_quote,
+    wrong_item,
 )
 from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
 from droidpilot.planner.prompt import (
@@ -356,7 +357,8 @@ class Planner:
         (:func:`false_raise`), one that goes on (adds, buys, checks out) while a count shows
         another number than the goal's (:func:`count_off_goal`) or on a day the goal does
         not name (:func:`date_off_goal`) or with words the goal quotes unwritten
-        (:func:`unwritten_quote`), an answer read from a row
+        (:func:`unwritten_quote`), an add of an item the goal does not order
+        (:func:`wrong_item`), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps; a
@@ -379,6 +381,7 @@ class Planner:
             or count_off_goal(action, obs.view, goal)
             or date_off_goal(action, obs.view, goal)
             or unwritten_quote(action, obs.view, goal)
+            or wrong_item(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

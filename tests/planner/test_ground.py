@@ -28,8 +28,10 @@ from droidpilot.planner.ground import (
     label_of,
     misread_name,
     names_in,
+    ordered_items,
     unread_answer,
     unwritten_quote,
+    wrong_item,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.teacher import OracleScript, OracleTeacher, WatchedDevice
@@ -803,6 +805,57 @@ def test_submitting_before_the_goals_quoted_note_is_written_is_refused(
     assert unwritten_quote(tap, before.view, goal.replace(note.group(0), words)) is None
     field = next(it.id for it in before.view.items if it.editable)
     assert unwritten_quote(TapAction(element=field), before.view, goal) is None
+
+
+def test_the_items_a_goal_orders_are_read_with_their_count() -> None:
+    assert ordered_items("Order 1 × Pepperoni Pizza from Pizza Corner on FoodGo.") == [
+        "Pepperoni Pizza"
+    ]
+    assert ordered_items("Order 2 × Egg Fried Rice (Large, extra spicy) from X") == [
+        "Egg Fried Rice"
+    ]
+    assert ordered_items("On MealDash, order 2 × Shrimp and Chive Dumplings from Y") == [
+        "Shrimp and Chive Dumplings"
+    ]
+    assert ordered_items("Order 2 × Rice and 3 × Soup from Z.") == ["Rice", "Soup"]
+    assert ordered_items("在饭来了上从豆街咖啡点2份柠檬茶，给商家备注") == ["柠檬茶"]
+    assert ordered_items("在地图上查到科技园A座，用饭来了点1份小笼包送到它的地址") == ["小笼包"]
+    assert ordered_items("在更便宜的那个应用上点3份，用密码337297支付。") == []
+    assert ordered_items("Order my last FoodGo order again, the same dishes.") == []
+
+
+@pytest.mark.parametrize(("lang", "wings"), [("en", "Chicken Wings"), ("zh", "炸鸡翅")])
+def test_adding_a_dish_the_goal_does_not_order_is_refused(lang: str, wings: str) -> None:
+    """What the shipped model did on FoodGoOrderSoldOutDish: Pepperoni Pizza sold out, it
+    opened Chicken Wings, added and paid them. The sheet (the screen's dialog) shows none of
+    what the goal orders; the menu under it does not count. The goal's own dish goes."""
+    task = get("FoodGoOrderSoldOutDish").instantiate(2000, lang=lang)
+    device = SimDevice(SimPhone(seed=2000))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    for _ in range(20):
+        obs = device.observe()
+        if "RestaurantActivity" in obs.view.activity:
+            break
+        device.perform(teacher.next_action(obs, failed=None))
+    other = next((it for it in obs.view.items if label_of(it).startswith(wings)), None)
+    assert other is not None, obs.view.text
+    device.perform(TapAction(element=other.id))
+    sheet = device.observe().view
+    (dish,) = ordered_items(task.goal)
+    assert dish in sheet.text  # the menu under the sheet lists it (sold out)
+    add = TapAction(element=next(it.id for it in sheet.items if it.clickable
+                                 and re.match("Add to cart|加入购物车", label_of(it))))  # fmt: skip
+    why = wrong_item(add, sheet, task.goal)
+    assert why is not None
+    assert why == f"[{add.element}] adds {wings}, and the goal orders {dish}"
+    assert wrong_item(add, sheet, task.goal.replace(dish, wings)) is None
+    assert wrong_item(add, sheet, "Order my last FoodGo order again.") is None
+    # the goal's own dish on another task's sheet: added
+    ok, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, "Add to cart")
+    add = TapAction(element=next(it.id for it in ok.view.items
+                                 if label_of(it).startswith("Add to cart")))  # fmt: skip
+    assert wrong_item(add, ok.view, goal) is None
 
 
 def test_the_planner_asks_again_for_an_add_at_the_wrong_count_and_raises_instead() -> None:
