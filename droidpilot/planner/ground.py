@@ -50,7 +50,9 @@ while the chosen day (a form's date field, a day strip's selected day) is not th
 :func:`unwritten_quote` of one that goes on from a screen with a text field while words the
 goal quotes ("with the note "extra napkins"") are written nowhere on it; :func:`wrong_item` of
 an add on a sheet that shows none of the items the goal orders ("Chicken Wings" for a sold-out
-"1 × Pepperoni Pizza").
+"1 × Pepperoni Pizza"). :func:`unasked_answer` says an answer is wrong when the goal asks no
+question, and :func:`unread_answer` when its thought reads it from a row that is not what the
+goal asks about.
 
 With ``ground_names``, :func:`ground_app` also moves ``open_app`` with a name no app icon on the
 screen has to the icon the goal names that is spelt most like it: the model writes
@@ -98,6 +100,7 @@ __all__ = [
     "ordered_items",
     "pin_entered",
     "raised_item",
+    "unasked_answer",
     "unread_answer",
     "unwritten_quote",
     "wrong_item",
@@ -801,3 +804,12 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
     return f"[{action.element}] adds {title or 'an item'}, and the goal orders " + " and ".join(
         wanted
     )
+
+
+def unasked_answer(action: Action, goal: str) -> str | None:
+    """Why an answer is wrong when the goal asks no question (no "?" or "？" in it: "Order 4 ×
+    Sour Plum Drink … and pay"), or None. An answer ends the episode: the model answers "¥24"
+    from a cart it could not check out, and the order is never placed."""
+    if not isinstance(action, AnswerAction) or "?" in goal or "？" in goal:
+        return None
+    return "the goal asks no question: an answer would end the episode with nothing done"

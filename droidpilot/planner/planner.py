@@ -30,6 +30,7 @@ from droidpilot.planner.ground import (
     ground_named,
     ground_pin,
     names_in,
+    unasked_answer,
     unread_answer,
     unwritten_quote,
     wrong_item,
@@ -135,6 +136,13 @@ def _element_of(action: Action | ParseFailure) -> int | None:
     """The element an action names, if any."""
     element = getattr(action, "element", None)
     return element if isinstance(element, int) else None
+
+
+def _element_of_thought(thought: str, obs: Observation) -> int | None:
+    """The last element of this screen a thought cites ("[52]"), if any."""
+    ids = {item.id for item in obs.view.items}
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", thought) if int(n) in ids]
+    return cited[-1] if cited else None
 
 
 def parse_plan(text: str, limit: int = 8) -> tuple[str, ...]:
@@ -249,21 +257,19 @@ class Planner:
         if refused is not None:
             element, why, harmful = refused
             chosen = self._ask_again(request, obs, goal, element)
+            without = f" without [{element}]" if element is not None else ""
             if chosen is None and harmful and not isinstance(action, ParseFailure):
                 # over-ordering, or clearing what the goal chose, is worse than doing nothing
                 withheld = why
-                repairs = (*repairs, f"{render_action(action)} withheld: {why}; asked again "
-                           f"without [{element}], and no other action came")  # fmt: skip
+                repairs = (*repairs, f"{render_action(action)} withheld: {why}; asked again"
+                           f"{without}, and no other action came")  # fmt: skip
                 logger.info("asked again (%s): no other action; not sent", why)
             elif chosen is None:
                 logger.info("asked again (%s): no other action; the first one stands", why)
             else:
                 before = render_action(action) if not isinstance(action, ParseFailure) else ""
                 completion, raw, reply, action, repairs2, votes = chosen
-                note = (
-                    f"{before} -> {render_action(action)}: {why}; asked again without "
-                    f"[{element}] ({votes})"
-                )
+                note = f"{before} -> {render_action(action)}: {why}; asked again{without} ({votes})"
                 repairs = (*repairs2, note)
         revised = _PLAN_BLOCK.search(completion.reasoning + "\n" + completion.text)
         if revised:
@@ -318,14 +324,15 @@ class Planner:
         return raw, reply, action, repairs
 
     def _ask_again(
-        self, request: CompletionRequest, obs: Observation, goal: str, element: int
+        self, request: CompletionRequest, obs: Observation, goal: str, element: int | None
     ) -> tuple[Completion, str, ParsedReply, Action, tuple[str, ...], str] | None:
-        """Ask once more with ``element`` off limits in thought and action: greedily, and
-        ``ask_samples`` times sampled (temperature 1, fixed seeds). Of the replies whose action
-        (after grounding) is valid, does not end the episode (no finish, no answer), names
-        another element and is not refused itself, the one most of them choose wins (the
-        greedy one on a tie); None when there is none."""
-        avoid = replace(request, avoid_ids=(element,))
+        """Ask once more with ``element`` off limits in thought and action (None: an answer
+        with no element to avoid, asked again as it was): greedily, and ``ask_samples`` times
+        sampled (temperature 1, fixed seeds). Of the replies whose action (after grounding) is
+        valid, does not end the episode (no finish, no answer), names another element and is
+        not refused itself, the one most of them choose wins (the greedy one on a tie); None
+        when there is none."""
+        avoid = replace(request, avoid_ids=(element,) if element is not None else ())
         asks = [avoid] + [
             replace(avoid, sampling=replace(request.sampling, temperature=1.0, top_p=0.95, seed=k))
             for k in range(self.config.ask_samples)
@@ -336,7 +343,7 @@ class Planner:
             raw, reply, action, repairs = self._read(completion, obs, goal)
             if isinstance(action, ParseFailure | FinishAction | AnswerAction):
                 continue  # no ending the episode on a second thought
-            if _element_of(action) == element:
+            if element is not None and _element_of(action) == element:
                 continue
             if self._refusal(reply.thought, action, obs, goal) is not None:
                 continue
@@ -351,14 +358,15 @@ class Planner:
 
     def _refusal(
         self, thought: str, action: Action | ParseFailure, obs: Observation, goal: str
-    ) -> tuple[int, str, bool] | None:
+    ) -> tuple[int | None, str, bool] | None:
         """(the element, why, whether sending it does harm) when ``action`` is one the planner
         will not send as it is. Harmful: a tap that moves a count away from the goal's
         (:func:`false_raise`), one that goes on (adds, buys, checks out) while a count shows
         another number than the goal's (:func:`count_off_goal`) or on a day the goal does
         not name (:func:`date_off_goal`) or with words the goal quotes unwritten
         (:func:`unwritten_quote`), an add of an item the goal does not order
-        (:func:`wrong_item`), an answer read from a row
+        (:func:`wrong_item`), an answer to a goal that asks nothing (:func:`unasked_answer`;
+        the element is the one its thought cites, if any), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps; a
@@ -370,6 +378,9 @@ class Planner:
         first: a raise refused once changes nothing on the screen, and must not pass the
         second time as merely futile."""
         if isinstance(action, AnswerAction):
+            unasked = unasked_answer(action, goal)
+            if unasked is not None:
+                return _element_of_thought(thought, obs), unasked, True
             unread = unread_answer(thought, action, obs.view, goal)
             return (*unread, True) if unread is not None else None
         element = _element_of(action)

@@ -29,6 +29,7 @@ from droidpilot.planner.ground import (
     misread_name,
     names_in,
     ordered_items,
+    unasked_answer,
     unread_answer,
     unwritten_quote,
     wrong_item,
@@ -856,6 +857,32 @@ def test_adding_a_dish_the_goal_does_not_order_is_refused(lang: str, wings: str)
     add = TapAction(element=next(it.id for it in ok.view.items
                                  if label_of(it).startswith("Add to cart")))  # fmt: skip
     assert wrong_item(add, ok.view, goal) is None
+
+
+def test_an_answer_to_a_goal_that_asks_nothing_is_asked_again_or_withheld() -> None:
+    """What the shipped model did on FoodGoApplyBestCoupon ("Order 4 × Sour Plum Drink … then
+    pay"): stuck below the minimum order in the cart, it answered "¥24", which ends the
+    episode. An order goal asks no question: the answer is refused; asked again (no element to
+    avoid), a sampled reply that raises the count goes; a model with only answers to give has
+    it withheld. A question goal's answer is not judged so."""
+    _, obs, goal = _cart_below_the_minimum()
+    assert unasked_answer(AnswerAction(text="¥24"), goal) is not None
+    assert unasked_answer(AnswerAction(text="¥5"), "How much does Cola cost?") is None
+    assert unasked_answer(AnswerAction(text="¥5"), "可乐多少钱？") is None
+    assert unasked_answer(TapAction(element=1), goal) is None
+    more = next(it.id for it in obs.view.items if label_of(it).startswith("Increase"))
+    answer = '<think>The goal asks a question and the cart shows the answer.</think>\nanswer("¥24")'
+    raise_ = f"<think>Below the minimum: one more.</think>\ntap({more})"
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    backend = ScriptedBackend(lambda req: raise_ if req.sampling.seed is not None else answer)
+    decision = Planner(backend, config).decide(goal, obs)
+    assert decision.action == TapAction(element=more)
+    assert decision.withheld == ""
+    assert any("the goal asks no question" in r for r in decision.repairs), decision.repairs
+    assert backend.requests[-1].avoid_ids == ()
+    decision = Planner(ScriptedBackend(lambda req: answer), config).decide(goal, obs)
+    assert decision.action == AnswerAction(text="¥24")
+    assert "the goal asks no question" in decision.withheld
 
 
 def test_the_planner_asks_again_for_an_add_at_the_wrong_count_and_raises_instead() -> None:
