@@ -82,6 +82,7 @@ from droidpilot.types import (
 
 __all__ = [
     "LABEL_CHARS",
+    "asks_question",
     "count_off_goal",
     "date_cell",
     "date_off_goal",
@@ -806,10 +807,24 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
     )
 
 
+#: what makes a goal a question: a question mark, or words that ask to be told something
+_ASKS = re.compile(
+    r"[?？]|\b(?:tell me|let me know|report|answer with|find out|how much|how many|what is"
+    r"|what's|which|when)\b|告诉我|多少|几点|几个|几张|什么|哪|吗|呢",
+    re.I,
+)
+
+
+def asks_question(goal: str) -> bool:
+    """Whether ``goal`` asks to be told something ("How much does Cola cost?", "Tell me the
+    code", "可乐多少钱"), words it quotes left out ("the note "多给几张纸巾"" asks nothing)."""
+    return _ASKS.search(_QUOTED.sub(" ", goal)) is not None
+
+
 def unasked_answer(action: Action, goal: str) -> str | None:
-    """Why an answer is wrong when the goal asks no question (no "?" or "？" in it: "Order 4 ×
-    Sour Plum Drink … and pay"), or None. An answer ends the episode: the model answers "¥24"
-    from a cart it could not check out, and the order is never placed."""
-    if not isinstance(action, AnswerAction) or "?" in goal or "？" in goal:
+    """Why an answer is wrong when the goal asks no question (:func:`asks_question`: "Order 4
+    × Sour Plum Drink … and pay"), or None. An answer ends the episode: the model answers
+    "¥24" from a cart it could not check out, and the order is never placed."""
+    if not isinstance(action, AnswerAction) or asks_question(goal):
         return None
     return "the goal asks no question: an answer would end the episode with nothing done"

@@ -869,6 +869,12 @@ def test_an_answer_to_a_goal_that_asks_nothing_is_asked_again_or_withheld() -> N
     assert unasked_answer(AnswerAction(text="¥24"), goal) is not None
     assert unasked_answer(AnswerAction(text="¥5"), "How much does Cola cost?") is None
     assert unasked_answer(AnswerAction(text="¥5"), "可乐多少钱？") is None
+    assert unasked_answer(AnswerAction(text="¥5"), "Tell me the price of Cola on FoodGo.") is None
+    assert unasked_answer(AnswerAction(text="¥5"), "Find out how much Cola costs") is None
+    assert unasked_answer(AnswerAction(text="¥5"), "告诉我可乐的价格") is None
+    # the words of a quoted note ask nothing
+    noted = "点2份蛋炒饭，备注“多给几张纸巾”，并支付"
+    assert unasked_answer(AnswerAction(text="x"), noted) is not None
     assert unasked_answer(TapAction(element=1), goal) is None
     more = next(it.id for it in obs.view.items if label_of(it).startswith("Increase"))
     answer = '<think>The goal asks a question and the cart shows the answer.</think>\nanswer("¥24")'
