@@ -179,13 +179,12 @@ def test_an_episode_logs_the_grounding_and_succeeds_through_it(tmp_path: Path) -
 # ---------------------------------------------------------------- the goal's words, the PIN
 
 
-def _oracle_until(
+def _oracle_at(
     task_id: str, seed: int, stop: str, lang: str = "en", after: int = 0
-) -> tuple[Observation, str]:
-    """The screen of a catalog task where ``stop`` first shows, reached by its oracle, and
-    ``after`` more oracle steps."""
-    from droidpilot.policy.teacher import OracleTeacher
-
+) -> tuple[SimDevice, Observation, str]:
+    """The phone, the screen and the goal of a catalog task where ``stop`` first shows (in
+    the screen's text, its header included), reached by its oracle, and ``after`` more
+    oracle steps."""
     task = get(task_id).instantiate(seed, lang=lang)
     device = SimDevice(SimPhone(seed=seed))
     task.setup(device)
@@ -195,9 +194,17 @@ def _oracle_until(
         if stop in obs.view.text:
             after -= 1
             if after < 0:
-                return obs, task.goal
+                return device, obs, task.goal
         device.perform(teacher.next_action(obs, failed=None))
     raise AssertionError(f"{stop!r} never showed")
+
+
+def _oracle_until(
+    task_id: str, seed: int, stop: str, lang: str = "en", after: int = 0
+) -> tuple[Observation, str]:
+    """The screen and goal of :func:`_oracle_at`."""
+    _, obs, goal = _oracle_at(task_id, seed, stop, lang, after)
+    return obs, goal
 
 
 @pytest.fixture(scope="module")
@@ -830,27 +837,19 @@ def test_adding_a_dish_the_goal_does_not_order_is_refused(lang: str, wings: str)
     """What the shipped model did on FoodGoOrderSoldOutDish: Pepperoni Pizza sold out, it
     opened Chicken Wings, added and paid them. The sheet (the screen's dialog) shows none of
     what the goal orders; the menu under it does not count. The goal's own dish goes."""
-    task = get("FoodGoOrderSoldOutDish").instantiate(2000, lang=lang)
-    device = SimDevice(SimPhone(seed=2000))
-    task.setup(device)
-    teacher = OracleTeacher(task)
-    for _ in range(20):
-        obs = device.observe()
-        if "RestaurantActivity" in obs.view.activity:
-            break
-        device.perform(teacher.next_action(obs, failed=None))
+    device, obs, goal = _oracle_at("FoodGoOrderSoldOutDish", 2000, "RestaurantActivity", lang)
     other = next((it for it in obs.view.items if label_of(it).startswith(wings)), None)
     assert other is not None, obs.view.text
     device.perform(TapAction(element=other.id))
     sheet = device.observe().view
-    (dish,) = ordered_items(task.goal)
+    (dish,) = ordered_items(goal)
     assert dish in sheet.text  # the menu under the sheet lists it (sold out)
     add = TapAction(element=next(it.id for it in sheet.items if it.clickable
                                  and re.match("Add to cart|加入购物车", label_of(it))))  # fmt: skip
-    why = wrong_item(add, sheet, task.goal)
+    why = wrong_item(add, sheet, goal)
     assert why is not None
     assert why == f"[{add.element}] adds {wings}, and the goal orders {dish}"
-    assert wrong_item(add, sheet, task.goal.replace(dish, wings)) is None
+    assert wrong_item(add, sheet, goal.replace(dish, wings)) is None
     assert wrong_item(add, sheet, "Order my last FoodGo order again.") is None
     # the goal's own dish on another task's sheet: added
     ok, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, "Add to cart")
