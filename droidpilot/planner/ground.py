@@ -596,29 +596,37 @@ _PROCEED = re.compile(
 )
 
 
+def _going_on(action: Action, view: ScreenView, *buttons: re.Pattern[str]) -> ViewItem | None:
+    """The item ``action`` taps when its words begin as one of ``buttons`` do (a button that
+    goes on: :data:`_PROCEED`, :data:`_SEARCH`, :data:`_ADD`), else None."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    if item is None or not any(b.match(label_of(item)) for b in buttons):
+        return None
+    return item
+
+
 def count_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     """Why a tap that goes on with a count other than the goal's is wrong, or None: the tapped
     button goes on ("Add to cart", "Buy", "Checkout": :data:`_PROCEED`) while a stepper on the
     screen shows, for an item the goal gives a count of (:func:`goal_count`), another count
     than that. The demonstrations set a count before they add, buy or check out; a small model
     adds one Sour Plum Drink for "4 ×", and the order is paid short (or over)."""
-    if not isinstance(action, TapAction) or action.element is None:
-        return None
-    item = view.item(action.element)
-    if item is None or not _PROCEED.match(label_of(item)):
+    item = _going_on(action, view, _PROCEED)
+    if item is None:
         return None
     for stepper in view.items:
         name = raised_item(stepper)
-        if name is None or stepper.id == action.element:
+        if name is None or stepper.id == item.id:
             continue
         shown = _count_beside(view, stepper.id)
         wanted = goal_count(goal, name) if shown is not None else None
         if shown is None or wanted is None or shown == wanted:
             continue
         what = name or "the item"
-        return (
-            f"[{action.element}] goes on with {what} at {shown}, and the goal asks for {wanted}"
-            + (f": [{stepper.id}] raises it" if shown < wanted else "")
+        return f"[{item.id}] goes on with {what} at {shown}, and the goal asks for {wanted}" + (
+            f": [{stepper.id}] raises it" if shown < wanted else ""
         )
     return None
 
@@ -679,10 +687,10 @@ def unread_answer(
     "MealDash · Pizza Corner"; a goal in Chinese is not judged)."""
     if not isinstance(action, AnswerAction):
         return None
-    cited = [(int(num), words.strip()) for num, words in _CITE.findall(thought)]
+    cited = [int(num) for num, _ in _CITE.findall(thought)]
     if not cited:
         return None
-    element, _ = cited[-1]
+    element = cited[-1]
     item = view.item(element)
     if item is None:
         return None
@@ -706,13 +714,9 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     days; None otherwise. The chosen day is a form's one date field ("2025-03-14", which opens
     a date picker) or, in a strip of days, the selected one. The model taps "Buy" on a ticket
     page still on the first day for "on March 24", and pays for the wrong day."""
-    if not isinstance(action, TapAction) or action.element is None:
-        return None
-    item = view.item(action.element)
-    if item is None or not (_PROCEED.match(label_of(item)) or _SEARCH.match(label_of(item))):
-        return None
-    wanted = dates_in(goal)
-    if not wanted:
+    item = _going_on(action, view, _PROCEED, _SEARCH)
+    wanted = dates_in(goal) if item is not None else set()
+    if item is None or not wanted:
         return None
     days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
     chosen = days if len(days) == 1 else [it for it in days if it.selected or it.checked]
@@ -720,7 +724,7 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
         shown = dates_in(label_of(day))
         if shown and not shown & wanted:
             return (
-                f'[{action.element}] goes on with the day [{day.id}] "{label_of(day)}", which '
+                f'[{item.id}] goes on with the day [{day.id}] "{label_of(day)}", which '
                 "the goal does not name"
             )
     return None
@@ -736,20 +740,16 @@ def unwritten_quote(action: Action, view: ScreenView, goal: str) -> str | None:
     otherwise. The goal quotes what is to be written ("with the note "extra napkins""); the
     model submits the order with the note field still empty, and the restaurant never gets
     it."""
-    if not isinstance(action, TapAction) or action.element is None:
-        return None
-    item = view.item(action.element)
-    if item is None or not _PROCEED.match(label_of(item)):
-        return None
-    fields = [it for it in view.items if it.editable]
-    if not fields:
+    item = _going_on(action, view, _PROCEED)
+    fields = [it for it in view.items if it.editable] if item is not None else []
+    if item is None or not fields:
         return None
     shown = fold(" ".join(it.text for it in view.items))
     for groups in _QUOTED.findall(goal):
         words = next(g for g in groups if g)
         if fold(words) and fold(words) not in shown:
             return (
-                f'[{action.element}] goes on while the goal\'s "{words}" is written nowhere on '
+                f'[{item.id}] goes on while the goal\'s "{words}" is written nowhere on '
                 f"this screen: [{fields[0].id}] is a text field for it"
             )
     return None
@@ -790,11 +790,9 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
     goal orders with a count (:func:`ordered_items`); None otherwise. The model opens another
     dish when the goal's is sold out ("Chicken Wings" for "1 × Pepperoni Pizza") and pays for
     what no one asked for."""
-    if not isinstance(action, TapAction) or action.element is None:
-        return None
-    item = view.item(action.element)
+    item = _going_on(action, view, _ADD)
     wanted = ordered_items(goal)
-    if item is None or not wanted or not _ADD.match(label_of(item)):
+    if item is None or not wanted:
         return None
     dialog = _dialog_ids(view)
     sheet = [it for it in view.items if not dialog or it.id in dialog]
@@ -802,9 +800,7 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
     if any(fold(name) in shown for name in wanted):
         return None
     title = next((label_of(it) for it in sheet if label_of(it) and not it.clickable), "")
-    return f"[{action.element}] adds {title or 'an item'}, and the goal orders " + " and ".join(
-        wanted
-    )
+    return f"[{item.id}] adds {title or 'an item'}, and the goal orders " + " and ".join(wanted)
 
 
 #: what makes a goal a question: a question mark, or words that ask to be told something

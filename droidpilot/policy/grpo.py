@@ -43,8 +43,8 @@ from droidpilot.planner.prompt import PromptStyle, prompt_style, style_of
 from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.splits import TRAIN_SEEDS, VALIDATION_SEEDS, split_of, train_templates
 from droidpilot.policy.train import (
-    PRECISIONS,
     autocast_for,
+    check_precision,
     freeze_below,
     machine,
     seed_everything,
@@ -392,10 +392,7 @@ class GRPOConfig:
             raise ConfigError(f"unknown advantage mode {self.advantage!r}")
         if self.train_layers is not None and self.train_layers < 1:
             raise ConfigError("train_layers must be at least 1 (or unset: every layer)")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(
-                f"precision {self.precision!r}: choose one of {', '.join(PRECISIONS)}"
-            )
+        check_precision(self.precision)
         for tid in self.tasks:
             if split_of(tid, TRAIN_SEEDS.start) != "train":
                 raise ConfigError(f"{tid} is a held-out template: it never trains")

@@ -343,13 +343,18 @@ def _resolve_device(device: str) -> str:
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
+def check_precision(precision: str) -> None:
+    """ConfigError unless ``precision`` is one of :data:`PRECISIONS`."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+
+
 def autocast_for(device: str, precision: str = "auto") -> Any:
     """The autocast context of a forward pass on ``device``: bf16 with fp32 master weights on
     CUDA ("auto", "bf16") and on a CPU when asked ("bf16"), else none."""
     import torch
 
-    if precision not in PRECISIONS:
-        raise ConfigError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+    check_precision(precision)
     kind = "cuda" if device.startswith("cuda") else "cpu"
     bf16 = precision == "bf16" or (precision == "auto" and kind == "cuda")
     if bf16:
@@ -532,10 +537,7 @@ class SFTConfig:
             raise ConfigError("train_layers must be at least 1 (or unset: train every layer)")
         if self.train_layers is not None and self.lora:
             raise ConfigError("choose one of LoRA and training the top layers")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(
-                f"precision {self.precision!r}: choose one of {', '.join(PRECISIONS)}"
-            )
+        check_precision(self.precision)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
