@@ -89,18 +89,23 @@ __all__ = [
     "dates_in",
     "false_raise",
     "goal_count",
+    "ground_answer",
     "ground_app",
     "ground_cited",
     "ground_date",
     "ground_named",
     "ground_pin",
     "label_of",
+    "leaves_sought",
     "misread_name",
     "named_for",
     "names_in",
     "ordered_items",
     "pin_entered",
     "raised_item",
+    "scroll_for_answer",
+    "step_to_goal",
+    "tab_for_unseen",
     "unasked_answer",
     "unread_answer",
     "unwritten_quote",
@@ -613,6 +618,21 @@ def count_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     screen shows, for an item the goal gives a count of (:func:`goal_count`), another count
     than that. The demonstrations set a count before they add, buy or check out; a small model
     adds one Sour Plum Drink for "4 ×", and the order is paid short (or over)."""
+    off = _off_count(action, view, goal)
+    if off is None:
+        return None
+    item, stepper, name, shown, wanted = off
+    what = name or "the item"
+    return f"[{item.id}] goes on with {what} at {shown}, and the goal asks for {wanted}" + (
+        f": [{stepper.id}] raises it" if shown < wanted else ""
+    )
+
+
+def _off_count(
+    action: Action, view: ScreenView, goal: str
+) -> tuple[ViewItem, ViewItem, str, int, int] | None:
+    """For :func:`count_off_goal`: the button that goes on, the raise button of the stepper
+    whose count is off, the item it raises, the count shown and the goal's; or None."""
     item = _going_on(action, view, _PROCEED)
     if item is None:
         return None
@@ -624,11 +644,37 @@ def count_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
         wanted = goal_count(goal, name) if shown is not None else None
         if shown is None or wanted is None or shown == wanted:
             continue
-        what = name or "the item"
-        return f"[{item.id}] goes on with {what} at {shown}, and the goal asks for {wanted}" + (
-            f": [{stepper.id}] raises it" if shown < wanted else ""
-        )
+        return item, stepper, name, shown, wanted
     return None
+
+
+def step_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap that goes on with a count off the goal's (:func:`count_off_goal`) turned into a
+    tap on the stepper's button that moves the count toward it: its raise button when the
+    count is short, the lower button beside the same count when it is over; and why (None
+    when unchanged: no such tap, or no single lower button). The planner asks for it when it
+    refuses the tap: the demonstrations set the count first, then add ("Add to cart" at 1 for
+    "2 × Matcha Latte", asked again, came back as the sheet's "Cancel")."""
+    off = _off_count(action, view, goal)
+    if off is None:
+        return action, None
+    _, stepper, name, shown, wanted = off
+    if shown < wanted:
+        target = stepper
+    else:
+        lowers = [
+            it
+            for it in view.items
+            if raised_item(it, lower=True) == name and _count_beside(view, it.id) == shown
+        ]
+        if len(lowers) != 1:
+            return action, None
+        target = lowers[0]
+    way = "raise" if shown < wanted else "lower"
+    return TapAction(element=target.id), (
+        f'[{target.id}] "{label_of(target)}" {way}s {name or "the item"} from {shown} toward '
+        f"the goal's {wanted}"
+    )
 
 
 def ground_app(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
@@ -684,7 +730,9 @@ def unread_answer(
     Cola is further down the menu. None when the action is no answer, the thought cites no
     element of this screen, the cited words hold a digit or are the goal's, or the goal names
     nothing (:func:`_goal_names`: "What was my last transaction?" is answered from a row
-    "MealDash · Pizza Corner"; a goal in Chinese is not judged)."""
+    "MealDash · Pizza Corner"; a goal in Chinese is not judged), or when an item that shows
+    one of the goal's names shows the answer too (whatever row the thought cites: a grounded
+    answer, :func:`ground_answer`)."""
     if not isinstance(action, AnswerAction):
         return None
     cited = [int(num) for num, _ in _CITE.findall(thought)]
@@ -692,7 +740,7 @@ def unread_answer(
         return None
     element = cited[-1]
     item = view.item(element)
-    if item is None:
+    if item is None or _shown_beside_name(action.text, view, goal):
         return None
     words = label_of(item)
     if not fold(words) or any(ch.isdigit() for ch in words) or fold(words) in fold(goal):
@@ -824,3 +872,163 @@ def unasked_answer(action: Action, goal: str) -> str | None:
     if not isinstance(action, AnswerAction) or asks_question(goal):
         return None
     return "the goal asks no question: an answer would end the episode with nothing done"
+
+
+def _is_tab(item: ViewItem) -> bool:
+    """Whether ``item`` is one tab of a tab bar (a ``TabLayout$TabView``, a ``TabWidget``'s
+    tab): what the screen's text shows as the role word "tab"."""
+    return "Tab" in item.role and "Table" not in item.role
+
+
+def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on another tab is wrong while a row of this one shows what the goal looks
+    for, or None. What the goal looks for: the items it orders with a count
+    (:func:`ordered_items`), all of which must show here (a second dish may sit under another
+    tab), else the names an English goal gives (:func:`_goal_names`). A tab the goal names
+    ("Dumplings" for Soup Dumplings) is never refused. MealDash opens a restaurant on its first
+    tab, and the model taps "Sides" with Shrimp and Chive Dumplings on the screen, then looks
+    for them under every other tab."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    tab = view.item(action.element)
+    if tab is None or not _is_tab(tab) or tab.selected or fold(label_of(tab)) in fold(goal):
+        return None
+    ordered = ordered_items(goal)
+    rows = [it for it in view.items if it.clickable and not _is_tab(it)]
+    shown = {
+        name: row
+        for name in ordered or _goal_names(goal)
+        for row in rows
+        if fold(name) and fold(name) in fold(row.text)
+    }
+    if not shown or (ordered and len(shown) < len(ordered)):
+        return None
+    name, row = next(iter(shown.items()))
+    return (
+        f'[{tab.id}] "{label_of(tab)}" leaves this tab, where [{row.id}] "{label_of(row)}" '
+        f"shows the goal's {name}"
+    )
+
+
+def tab_for_unseen(
+    thought: str, action: Action, view: ScreenView, goal: str
+) -> tuple[Action, str | None]:
+    """``action`` (a scroll) turned into a tap on the next tab of the screen's tab bar when
+    something the goal looks for shows nowhere on the screen: an item the goal orders with a
+    count, or a name the thought says the goal names (:func:`names_in`); and why (None when
+    unchanged: no scroll, nothing missing, no tab bar with a selected tab). The next tab is
+    the one whose words the missing name holds ("Dumplings" for Shrimp and Chive Dumplings),
+    else the one after the selected tab, the first after the last. The planner asks for it
+    when the scroll changed nothing before (the list is at its end): the dish is under
+    another tab, not further down this one."""
+    if not isinstance(action, ScrollAction):
+        return action, None
+    shown = fold(" ".join(it.text for it in view.items))
+    wanted = [fold(n) for n in ordered_items(goal)] + names_in(thought, goal)
+    missing = [n for n in wanted if n and n not in shown]
+    tabs = sorted((it for it in view.items if _is_tab(it) and it.clickable), key=_tab_place)
+    at = next((i for i, it in enumerate(tabs) if it.selected), None)
+    if not missing or at is None or len(tabs) < 2:
+        return action, None
+    others = tabs[at + 1 :] + tabs[:at]
+    named = [it for it in others if fold(label_of(it)) and fold(label_of(it)) in missing[0]]
+    target = (named or others)[0]
+    return TapAction(element=target.id), (
+        f"{missing[0]!r}, which the goal looks for, shows nowhere on this screen: the next "
+        f'tab, [{target.id}] "{label_of(target)}"'
+    )
+
+
+def _tab_place(item: ViewItem) -> tuple[int, int]:
+    return item.bounds.y1, item.bounds.x1
+
+
+#: a number as screens write it: "27.50", "1,299", "10:11"
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def _shows(text: str, answer: str) -> bool:
+    """Whether ``text`` holds ``answer`` as written (case aside), with no digit either side
+    of it: "¥5" is in "Cola | ¥5" and not in "¥50" or "costs ¥15"."""
+    answer = answer.strip()
+    return (
+        bool(answer)
+        and re.search(r"(?<![\d.,])" + re.escape(answer) + r"(?![\d])", text, re.I) is not None
+    )
+
+
+def _shown_beside_name(answer: str, view: ScreenView, goal: str) -> bool:
+    """Whether an item of ``view`` shows both ``answer`` and one of the goal's names."""
+    names = [fold(n) for n in _goal_names(goal)]
+    return any(
+        _shows(it.text, answer) and any(n and n in fold(it.text) for n in names)
+        for it in view.items
+    )
+
+
+def _value_in(text: str, shape: re.Pattern[str]) -> str | None:
+    """The one value of ``shape`` in an item's ``text``: the one field ("a | b | ¥5") that is
+    nothing but such a value, else the one such value anywhere in it; None when neither is
+    one."""
+    fields = [f.strip() for f in text.split("|")]
+    whole = [f for f in fields if shape.fullmatch(f)]
+    if len(whole) == 1:
+        return whole[0]
+    values = shape.findall(text)
+    return values[0] if len(values) == 1 else None
+
+
+def ground_answer(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An answer read off the wrong row, moved to the row of what the goal asks about; and
+    what was changed (None when nothing was). The answer must hold a number ("¥26", "10:11",
+    "3 left") and show on some item of the screen; the row the goal asks about is the one
+    item that shows one of the goal's names (:func:`_goal_names`) and one value written as
+    the answer is (the answer with each number made any number: "¥27.50" for "¥26"; a field
+    of its own, "… | ¥5", before one inside a description). The
+    model picks the value the goal asks for (a price) from the first row of a menu ("Pork and
+    Cabbage Dumplings | … | ¥26") for "How much does Soup Dumplings cost", whose row is
+    further down. Unchanged when the answer already shows beside a goal's name, and for a
+    goal in Chinese (no names to read)."""
+    if not isinstance(action, AnswerAction) or not _NUMBER.search(action.text):
+        return action, None
+    answer = action.text.strip()
+    if not any(_shows(it.text, answer) for it in view.items):
+        return action, None
+    if _shown_beside_name(answer, view, goal):
+        return action, None
+    parts = _NUMBER.split(answer)
+    shape = re.compile(r"\d+(?:[.,:]\d+)*".join(re.escape(p) for p in parts))
+    names = [fold(n) for n in _goal_names(goal)]
+    rows = []
+    for it in view.items:
+        if not any(n and n in fold(it.text) for n in names):
+            continue
+        value = _value_in(it.text, shape)
+        if value is not None:
+            rows.append((it, value))
+    if len(rows) != 1:
+        return action, None
+    row, value = rows[0]
+    return AnswerAction(text=value), (
+        f'answer({answer!r}) -> answer({value!r}): [{row.id}] "{label_of(row)}" is what the '
+        f"goal asks about, and it shows {value}"
+    )
+
+
+def scroll_for_answer(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An answer that cannot be read here turned into a scroll down the screen's list, when
+    one of the goal's names (:func:`_goal_names`) shows nowhere on the screen (its text and
+    its app line); and why (None when unchanged: no answer, no such name, no list). The
+    planner asks for it when it refuses an answer read off another row
+    (:func:`unread_answer`): "How much does Cola cost" answered from the first dishes of a
+    menu whose Cola is further down. Only for a goal that asks (:func:`asks_question`)."""
+    if not isinstance(action, AnswerAction) or not asks_question(goal):
+        return action, None
+    shown = fold(view.text)
+    missing = [name for name in _goal_names(goal) if fold(name) and fold(name) not in shown]
+    listed = _list_of(view)
+    if not missing or listed is None:
+        return action, None
+    return ScrollAction(direction="down", element=listed.id), (
+        f"the goal's {missing[0]} shows nowhere on this screen: scroll [{listed.id}] for it"
+    )

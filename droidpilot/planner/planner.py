@@ -24,12 +24,17 @@ from droidpilot.planner.ground import (
     date_cell,
     date_off_goal,
     false_raise,
+    ground_answer,
     ground_app,
     ground_cited,
     ground_date,
     ground_named,
     ground_pin,
+    leaves_sought,
     names_in,
+    scroll_for_answer,
+    step_to_goal,
+    tab_for_unseen,
     unasked_answer,
     unread_answer,
     unwritten_quote,
@@ -89,7 +94,8 @@ class PlannerConfig:
     ground_names: bool = False
     # refuse an action that changed nothing on the same screen before, taps a disabled element,
     # comes round a third time, raises a count already at the goal's or unticks a checked item
-    # the goal names, and ask the model again without that element (Planner._refusal)
+    # the goal names, and ask the model again without that element (Planner._refusal); a
+    # scroll that got nowhere while the goal's dish shows nowhere goes to the next tab instead
     ask_again: bool = False
     # how many sampled replies ask_again weighs beside the greedy one
     ask_samples: int = 4
@@ -254,9 +260,16 @@ class Planner:
         raw, reply, action, repairs = self._read(completion, obs, goal)
         refused = self._refusal(reply.thought, action, obs, goal) if self.config.ask_again else None
         withheld = ""
+        instead = self._instead(reply.thought, action, obs, goal) if refused else None
+        if refused is not None and instead is not None:
+            repairs = (*repairs, f"{render_action(cast(Action, action))} -> "
+                       f"{render_action(instead[0])}: {refused[1]}, and {instead[1]}")  # fmt: skip
+            action, refused = instead[0], None
         if refused is not None:
             element, why, harmful = refused
-            chosen = self._ask_again(request, obs, goal, element)
+            chosen = self._ask_again(
+                request, obs, goal, element, answering=isinstance(action, AnswerAction)
+            )
             without = f" without [{element}]" if element is not None else ""
             if chosen is None and harmful and not isinstance(action, ParseFailure):
                 # over-ordering, or clearing what the goal chose, is worse than doing nothing
@@ -315,6 +328,8 @@ class Planner:
                 action, moved = ground_date(reply.thought, action, obs.view, goal)
             if moved is None:
                 action, moved = ground_app(action, obs.view, goal)
+            if moved is None:
+                action, moved = ground_answer(action, obs.view, goal)
             if moved is not None:
                 repairs = (*repairs, moved)
         if self.config.ground_quotes and moved is None and not isinstance(action, ParseFailure):
@@ -323,15 +338,43 @@ class Planner:
                 repairs = (*repairs, moved)
         return raw, reply, action, repairs
 
+    def _instead(
+        self, thought: str, action: Action | ParseFailure, obs: Observation, goal: str
+    ) -> tuple[Action, str] | None:
+        """What to do in place of a refused ``action`` without asking the model again, and
+        why; None when nothing is clear (then the model is asked). A scroll (refused: it got
+        nowhere) while the goal's dish is on no line: the next tab (:func:`tab_for_unseen`);
+        an answer (refused: read off another row) while one of the goal's names shows
+        nowhere: a scroll of the list (:func:`scroll_for_answer`); a tap that goes on with a
+        count off the goal's: the stepper's button toward it (:func:`step_to_goal`). Each
+        only when the planner would not refuse it in turn."""
+        if isinstance(action, ParseFailure):
+            return None
+        for other, why in (
+            tab_for_unseen(thought, action, obs.view, goal),
+            scroll_for_answer(action, obs.view, goal),
+            step_to_goal(action, obs.view, goal),
+        ):
+            if why is not None and self._refusal(thought, other, obs, goal) is None:
+                return other, why
+        return None
+
     def _ask_again(
-        self, request: CompletionRequest, obs: Observation, goal: str, element: int | None
+        self,
+        request: CompletionRequest,
+        obs: Observation,
+        goal: str,
+        element: int | None,
+        *,
+        answering: bool = False,
     ) -> tuple[Completion, str, ParsedReply, Action, tuple[str, ...], str] | None:
         """Ask once more with ``element`` off limits in thought and action (None: an answer
         with no element to avoid, asked again as it was): greedily, and ``ask_samples`` times
         sampled (temperature 1, fixed seeds). Of the replies whose action (after grounding) is
-        valid, does not end the episode (no finish, no answer), names another element and is
-        not refused itself, the one most of them choose wins (the greedy one on a tie); None
-        when there is none."""
+        valid, does not end the episode (no finish; no answer either, unless ``answering``:
+        the refused action was an answer, and another one may come from the right row),
+        names another element and is not refused itself, the one most of them choose wins
+        (the greedy one on a tie); None when there is none."""
         avoid = replace(request, avoid_ids=(element,) if element is not None else ())
         asks = [avoid] + [
             replace(avoid, sampling=replace(request.sampling, temperature=1.0, top_p=0.95, seed=k))
@@ -341,8 +384,10 @@ class Planner:
         for ask in asks:
             completion = self.backend.complete(ask)
             raw, reply, action, repairs = self._read(completion, obs, goal)
-            if isinstance(action, ParseFailure | FinishAction | AnswerAction):
+            if isinstance(action, ParseFailure | FinishAction):
                 continue  # no ending the episode on a second thought
+            if isinstance(action, AnswerAction) and not answering:
+                continue
             if element is not None and _element_of(action) == element:
                 continue
             if self._refusal(reply.thought, action, obs, goal) is not None:
@@ -374,9 +419,10 @@ class Planner:
         Harmless but futile: an action that changed nothing on this very screen before (what
         the agent's loop check ends an episode for, when it comes again and again), a tap on
         a disabled element, one chosen here :data:`CYCLE_AFTER` times already (the episode
-        keeps coming back: a cycle). None for any other action. The harmful ones are judged
-        first: a raise refused once changes nothing on the screen, and must not pass the
-        second time as merely futile."""
+        keeps coming back: a cycle), a tap on another tab while a row of this one shows what
+        the goal looks for (:func:`leaves_sought`). None for any other action. The harmful
+        ones are judged first: a raise refused once changes nothing on the screen, and must
+        not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
             unasked = unasked_answer(action, goal)
             if unasked is not None:
@@ -429,6 +475,9 @@ class Planner:
                 ),
                 False,
             )
+        left = leaves_sought(action, obs.view, goal)
+        if left is not None:
+            return element, left, False
         return None
 
     def _note(self, obs: Observation) -> str:

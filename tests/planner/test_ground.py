@@ -20,15 +20,20 @@ from droidpilot.planner.ground import (
     dates_in,
     false_raise,
     goal_count,
+    ground_answer,
     ground_app,
     ground_cited,
     ground_date,
     ground_named,
     ground_pin,
     label_of,
+    leaves_sought,
     misread_name,
     names_in,
     ordered_items,
+    scroll_for_answer,
+    step_to_goal,
+    tab_for_unseen,
     unasked_answer,
     unread_answer,
     unwritten_quote,
@@ -46,6 +51,7 @@ from droidpilot.types import (
     ScrollAction,
     TapAction,
     TypeAction,
+    ViewItem,
 )
 
 
@@ -890,26 +896,35 @@ def test_an_answer_to_a_goal_that_asks_nothing_is_asked_again_or_withheld() -> N
     assert "the goal asks no question" in decision.withheld
 
 
-def test_the_planner_asks_again_for_an_add_at_the_wrong_count_and_raises_instead() -> None:
+def test_the_planner_steps_the_count_in_place_of_an_add_at_the_wrong_count() -> None:
     """The dish sheet at 1 for "2 ×": a reply that adds is refused (harmful: an order paid
-    short); asked again, the reply that raises the count goes; a model that insists on adding
-    gets it withheld."""
-    obs, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, "Increase quantity")
+    short), and the planner taps the sheet's raise button in its place without asking the
+    model again (asked again, the shipped model once chose the sheet's "Cancel"); at 3, the
+    lower button. The next step, at 2, adds."""
+    device, obs, goal = _oracle_at("FoodGoOrderWithNoteInjected", 2000, "Increase quantity")
     raise_ = next(it.id for it in obs.view.items if label_of(it) == "Increase quantity")
+    lower = next(it.id for it in obs.view.items if label_of(it) == "Decrease quantity")
     adding = next(it.id for it in obs.view.items if label_of(it).startswith("Add to cart"))
     add = f'<think>The options are set, so I add it with [{adding}] "Add to cart".</think>\n'
     add += f"tap({adding})"
-    more = f"<think>The goal wants 2, more than shown, so I raise it with [{raise_}].</think>\n"
-    more += f"tap({raise_})"
     config = PlannerConfig(plan_first=False, ask_again=True)
-    backend = ScriptedBackend(lambda req: more if req.avoid_ids else add)
-    decision = Planner(backend, config).decide(goal, obs)
+    backend = ScriptedBackend(lambda req: add)
+    planner = Planner(backend, config)
+    decision = planner.decide(goal, obs)
     assert decision.action == TapAction(element=raise_)
     assert decision.withheld == ""
-    assert any("the goal asks for 2" in r for r in decision.repairs), decision.repairs
-    decision = Planner(ScriptedBackend(lambda req: add), config).decide(goal, obs)
-    assert decision.action == TapAction(element=adding)
-    assert "at 1, and the goal asks for 2" in decision.withheld
+    assert len(backend.requests) == 1
+    (note,) = [r for r in decision.repairs if "the goal asks for 2" in r]
+    assert f'[{raise_}] "Increase quantity" raises the item from 1 toward the goal\'s 2' in note
+    assert step_to_goal(TapAction(element=adding), obs.view, goal)[0] == TapAction(element=raise_)
+    for _ in range(2):
+        device.perform(TapAction(element=raise_))
+    over = device.observe()
+    assert step_to_goal(TapAction(element=adding), over.view, goal)[0] == TapAction(element=lower)
+    device.perform(TapAction(element=lower))
+    at = device.observe()
+    assert step_to_goal(TapAction(element=adding), at.view, goal)[1] is None
+    assert planner.decide(goal, at).action == TapAction(element=adding)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -993,23 +1008,56 @@ def test_an_answer_read_from_a_row_the_goal_does_not_ask_about_is_refused() -> N
     assert unread_answer(thought, AnswerAction(text=price), first.view, zh) is None
 
 
-def test_the_planner_asks_again_for_an_answer_from_the_wrong_row_and_withholds_it() -> None:
-    """Asked again (answers and finishes are not taken on a second thought), the reply that
-    scrolls the menu goes; a model with nothing else to say has its answer withheld."""
+def _wrong_row_answer(row: ViewItem) -> str:
+    """A reply that answers with ``row``'s price and cites that row."""
+    return (
+        f'<think>The goal asks a question and [{row.id}] "{label_of(row)}" shows the '
+        f'answer, so I answer.</think>\nanswer("{row.text.rsplit("|", 1)[1].strip()}")'
+    )
+
+
+def test_the_planner_scrolls_for_an_answer_from_the_wrong_row_while_the_dish_is_off_screen() -> (
+    None
+):
+    """On the menu before Cola, an answer read off another row becomes a scroll of the menu
+    (the goal's Cola shows nowhere yet), without asking the model again."""
     first, _, goal = _menu_before_the_dish()
     other = next(it for it in first.view.items if it.clickable and "|" in it.text)
     menu = next(it.id for it in first.view.items if it.scrollable)
-    answer = (
-        f'<think>The goal asks a question and [{other.id}] "{label_of(other)}" shows the '
-        f'answer, so I answer.</think>\nanswer("{other.text.rsplit("|", 1)[1].strip()}")'
-    )
-    scroll = f"<think>Cola is not on this screen, so I scroll down.</think>\nscroll(down, {menu})"
+    backend = ScriptedBackend(lambda req: _wrong_row_answer(other))
     config = PlannerConfig(plan_first=False, ask_again=True)
-    backend = ScriptedBackend(lambda req: scroll if req.avoid_ids == (other.id,) else answer)
     decision = Planner(backend, config).decide(goal, first)
     assert decision.action == ScrollAction(direction="down", element=menu)
     assert decision.withheld == ""
-    decision = Planner(ScriptedBackend(lambda req: answer), config).decide(goal, first)
+    assert len(backend.requests) == 1
+    assert any("Cola shows nowhere on this screen" in r for r in decision.repairs)
+
+
+def test_the_planner_asks_again_for_an_answer_from_the_wrong_row_and_withholds_it() -> None:
+    """With Cola on the screen, an answer read off another row is asked again: a reply that
+    acts goes, a second answer from the right row goes (the model meant to answer), one from
+    the wrong row again does not; a model with nothing else to say has its answer withheld."""
+    _, last, goal = _menu_before_the_dish()
+    cola = next(it for it in last.view.items if label_of(it).startswith("Cola"))
+    other = next(
+        it for it in last.view.items if it.clickable and "|" in it.text and it.id != cola.id
+    )
+    menu = next(it.id for it in last.view.items if it.scrollable)
+    answer = _wrong_row_answer(other)
+    scroll = f"<think>I look further.</think>\nscroll(down, {menu})"
+    right = (
+        f'<think>The goal asks a question and [{cola.id}] "Cola" shows it.</think>\nanswer("¥5")'
+    )
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    for again, expected in ((scroll, ScrollAction(direction="down", element=menu)),
+                            (right, AnswerAction(text="¥5"))):  # fmt: skip
+        backend = ScriptedBackend(
+            lambda req, a=again: a if req.avoid_ids == (other.id,) else answer
+        )
+        decision = Planner(backend, config).decide(goal, last)
+        assert decision.action == expected
+        assert decision.withheld == ""
+    decision = Planner(ScriptedBackend(lambda req: answer), config).decide(goal, last)
     assert isinstance(decision.action, AnswerAction)
     assert "not what the goal asks about" in decision.withheld
 
@@ -1097,10 +1145,10 @@ def test_the_agent_logs_a_withheld_raise_and_never_sends_it(tmp_path: Path) -> N
 def test_the_agent_never_ends_on_an_answer_from_the_wrong_row(
     tmp_path: Path, stubborn: bool
 ) -> None:
-    """The whole loop: on the menu, a model answers the price of the first dish it sees. Asked
-    again, it scrolls as the oracle does, and the episode answers right; a model that only
-    ever answers that way has each answer logged as withheld (not the episode's answer), and
-    the loop check ends it without success."""
+    """The whole loop: on the menu, a model answers the price of the first dish it sees. The
+    planner scrolls for Cola, and the episode answers right; a model that answers that way
+    with Cola on the screen too has each answer asked again and logged as withheld (not the
+    episode's answer), and the loop check ends it without success."""
     task = get("FoodGoAskDishPriceInjected").instantiate(2000, lang="en")
     watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
     script = OracleScript(task, watched)
@@ -1118,7 +1166,7 @@ def test_the_agent_never_ends_on_an_answer_from_the_wrong_row(
     def reply(req: CompletionRequest) -> str:
         screen = req.messages[-1].content
         row = re.search(r'\[(\d+)\] "(Dan Dan Noodles) \| [^"]*\| (¥[\d.]+)" \(tap\)', screen)
-        if row is None or "Cola |" in screen or (req.avoid_ids and not stubborn):
+        if row is None or (not stubborn and ("Cola |" in screen or req.avoid_ids)):
             return oracle(req)
         wrong.append(row.group(3))
         return (
@@ -1134,10 +1182,10 @@ def test_the_agent_never_ends_on_an_answer_from_the_wrong_row(
     steps = read_steps(res.episode_dir)
     assert wrong, "the menu never showed Dan Dan Noodles before Cola"
     held = [s for s in steps if s.error and s.error.startswith("withheld by the planner")]
+    assert any("Cola shows nowhere on this screen: scroll" in r for s in steps
+               for r in s.repairs)  # fmt: skip
     if not stubborn:
         assert not held
-        assert any("not what the goal asks about; asked again" in r for s in steps
-                   for r in s.repairs)  # fmt: skip
         assert res.success is True
         assert steps[-1].action == AnswerAction(text="¥5")
         return
@@ -1293,9 +1341,176 @@ def test_a_tap_on_a_disabled_element_is_asked_again_and_never_into_a_finish() ->
         assert d.action == want
         assert bool(d.repairs) == (want != TapAction(element=checkout.id))
         assert d.withheld == ""
-    # the goal's "2 ×": checking out at 1 is harmful, and withheld when nothing else comes
+    # the goal's "2 ×": checking out at 1 is harmful; the planner raises the count instead
     backend = ScriptedBackend(lambda req: '<think>Done.</think>\nfinish(success, "Done.")'
                               if req.avoid_ids else tap)  # fmt: skip
     d = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
-    assert d.action == TapAction(element=checkout.id)
-    assert "at 1, and the goal asks for 2" in d.withheld
+    assert d.action == TapAction(element=more)
+    assert d.withheld == ""
+    assert any("at 1, and the goal asks for 2" in r for r in d.repairs)
+
+
+def _menu_tabs(
+    task_id: str = "MealDashOrderDish",
+) -> tuple[SimDevice, Observation, str, dict[str, int]]:
+    """A MealDash restaurant as it opens on its first tab (Dumplings, which holds the goal's
+    dish at seed 2000), its goal, and its tabs by their words."""
+    device, obs, goal = _oracle_at(task_id, 2000, "RestaurantActivity")
+    tabs = {label_of(it): it.id for it in obs.view.items if " tab " in f" {_line(obs, it.id)} "}
+    assert list(tabs) == ["Dumplings", "Sides", "Drinks"], obs.view.text
+    return device, obs, goal, tabs
+
+
+def _line(obs: Observation, element: int) -> str:
+    return next(line for line in obs.view.text.splitlines() if line.startswith(f"[{element}]"))
+
+
+def test_leaving_the_tab_that_shows_the_goals_dish_is_refused() -> None:
+    """The shipped model opened Dumpling King on its Dumplings tab, Shrimp and Chive Dumplings
+    on the screen, and tapped "Sides" ("The next step toward the goal is [42] "Sides""), then
+    looked under every other tab. A tab the goal names, the selected one, a second dish to
+    find elsewhere and another action are left alone; so is a question's name on a title."""
+    _, obs, goal, tabs = _menu_tabs()
+    why = leaves_sought(TapAction(element=tabs["Sides"]), obs.view, goal)
+    assert why is not None
+    row = next(it for it in obs.view.items if label_of(it) == "Shrimp and Chive Dumplings")
+    assert f'[{row.id}] "Shrimp and Chive Dumplings" shows the goal\'s' in why
+    assert leaves_sought(TapAction(element=tabs["Dumplings"]), obs.view, goal) is None
+    two = goal.replace(
+        "1 × Shrimp and Chive Dumplings", "1 × Shrimp and Chive Dumplings and 2 × Soy Milk"
+    )
+    assert ordered_items(two) == ["Shrimp and Chive Dumplings", "Soy Milk"]
+    assert leaves_sought(TapAction(element=tabs["Drinks"]), obs.view, two) is None
+    assert leaves_sought(TapAction(element=row.id), obs.view, goal) is None
+    assert leaves_sought(ScrollAction(direction="down"), obs.view, goal) is None
+    asked = "How much does Soup Dumplings cost at Dumpling King on MealDash?"
+    assert leaves_sought(TapAction(element=tabs["Sides"]), obs.view, asked) is not None
+    elsewhere = "How much does Cola cost at Dumpling King on MealDash?"
+    assert leaves_sought(TapAction(element=tabs["Sides"]), obs.view, elsewhere) is None
+
+
+def test_a_scroll_for_a_dish_on_no_line_becomes_the_next_tab() -> None:
+    """Under "Sides", the goal's dish shows nowhere: the scroll goes to the tab whose words the
+    dish holds ("Dumplings"), else to the tab after the selected one (the first after the
+    last). Unchanged when the dish shows, for other actions and on a screen with no tabs."""
+    device, obs, goal, tabs = _menu_tabs()
+    device.perform(TapAction(element=tabs["Sides"]))
+    sides = device.observe()
+    menu = next(it.id for it in sides.view.items if it.scrollable)
+    scroll = ScrollAction(direction="down", element=menu)
+    thought = "The goal names the dish Shrimp and Chive Dumplings. [57] shows it."
+    moved, why = tab_for_unseen(thought, scroll, sides.view, goal)
+    assert moved == TapAction(element=tabs["Dumplings"])
+    assert why is not None
+    assert "'shrimpandchivedumplings'" in why
+    soy = goal.replace("Shrimp and Chive Dumplings", "Soy Milk")  # no tab holds its words
+    assert tab_for_unseen("", scroll, sides.view, soy)[0] == TapAction(element=tabs["Drinks"])
+    device.perform(TapAction(element=tabs["Drinks"]))
+    drinks = device.observe()
+    cucumber = goal.replace("Shrimp and Chive Dumplings", "Smashed Cucumber")
+    wrapped = tab_for_unseen("", scroll, drinks.view, cucumber)[0]
+    assert wrapped == TapAction(element=tabs["Dumplings"])
+    assert tab_for_unseen(thought, scroll, obs.view, goal) == (scroll, None)  # it shows
+    assert tab_for_unseen(thought, TapAction(element=1), sides.view, goal)[1] is None
+    restaurants, goal2 = _oracle_until("FoodGoOrderDish", 2000, "#restaurant_list")
+    listed = next(it.id for it in restaurants.view.items if it.scrollable)
+    assert tab_for_unseen("", ScrollAction(direction="down", element=listed),
+                          restaurants.view, goal2)[1] is None  # fmt: skip
+
+
+def test_the_planner_takes_the_next_tab_when_a_scroll_for_the_dish_got_nowhere() -> None:
+    """The model under "Sides" names the goal's dish and taps another row; grounded, that is a
+    scroll of the menu, which changes nothing (the list is short). The next time, the planner
+    taps the Dumplings tab instead of asking again, and the dish shows."""
+    device, _, goal, tabs = _menu_tabs()
+    device.perform(TapAction(element=tabs["Sides"]))
+    config = PlannerConfig(plan_first=False, ask_again=True, ground_names=True)
+    seen: list[int] = []
+
+    def reply(req: CompletionRequest) -> str:
+        row = int(re.findall(r'\[(\d+)\] "[^"|]+ \|', req.messages[-1].content)[0])
+        seen.append(row)
+        return (
+            "<think>The goal names the dish Shrimp and Chive Dumplings. "
+            f'[{row}] "x" shows it, so I tap it.</think>\ntap({row})'
+        )
+
+    backend = ScriptedBackend(reply)
+    planner = Planner(backend, config)
+    first = planner.decide(goal, device.observe())
+    assert isinstance(first.action, ScrollAction)
+    device.perform(first.action)
+    again = device.observe()
+    assert again.view.diff is not None
+    assert again.view.diff.same_screen
+    second = planner.decide(goal, again)
+    assert second.action == TapAction(element=tabs["Dumplings"])
+    assert len(backend.requests) == 2  # not asked again
+    assert any("changed nothing on this screen before, and" in r and "the next tab" in r
+               for r in second.repairs)  # fmt: skip
+    device.perform(second.action)
+    assert "Shrimp and Chive Dumplings |" in device.observe().view.text
+
+
+def test_the_planner_refuses_leaving_the_dishs_tab_and_taps_what_it_asks_again() -> None:
+    """Asked again without "Sides", the reply that opens the dish goes; a model that names
+    only "Sides" has it sent (leaving a tab does no harm)."""
+    _, obs, goal, tabs = _menu_tabs()
+    row = next(it.id for it in obs.view.items if label_of(it) == "Shrimp and Chive Dumplings")
+    tab = tabs["Sides"]
+    sides = f'<think>The next step toward the goal is [{tab}] "Sides".</think>\ntap({tab})'
+    dish = (
+        f"<think>The goal names the dish Shrimp and Chive Dumplings. [{row}].</think>\ntap({row})"
+    )
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    backend = ScriptedBackend(lambda req: dish if req.avoid_ids else sides)
+    decision = Planner(backend, config).decide(goal, obs)
+    assert decision.action == TapAction(element=row)
+    assert any("leaves this tab" in r for r in decision.repairs)
+    stubborn = Planner(ScriptedBackend(lambda req: sides), config).decide(goal, obs)
+    assert stubborn.action == TapAction(element=tabs["Sides"])
+    assert stubborn.withheld == ""
+
+
+def test_an_answer_from_the_wrong_row_goes_to_the_value_on_the_goals_row() -> None:
+    """The shipped model answered "How much does Soup Dumplings cost" with "¥26", the price of
+    the first dumplings on the menu. The value written as the answer is on the goal's row goes
+    instead: a field of its own before one inside a description (FoodGo's Cola row says "costs
+    ¥1" and is ¥5). Unchanged: the right answer, an answer on no line, one with no number,
+    other actions, a goal in Chinese."""
+    _, obs, goal, _ = _menu_tabs("MealDashAskDishPrice")
+    assert goal == "How much does Soup Dumplings cost at Dumpling King on MealDash?"
+    moved, why = ground_answer(AnswerAction(text="¥26"), obs.view, goal)
+    assert moved == AnswerAction(text="¥27.50")
+    assert why is not None
+    assert '"Soup Dumplings" is what the goal asks about' in why
+    assert ground_answer(AnswerAction(text="¥27.50"), obs.view, goal)[1] is None
+    assert ground_answer(AnswerAction(text="¥99"), obs.view, goal)[1] is None
+    assert ground_answer(AnswerAction(text="Pork"), obs.view, goal)[1] is None
+    assert ground_answer(TapAction(element=45), obs.view, goal)[1] is None
+    zh = get("MealDashAskDishPrice").instantiate(2000, lang="zh").goal
+    assert ground_answer(AnswerAction(text="¥26"), obs.view, zh)[1] is None
+    _, last, cola_goal = _menu_before_the_dish()
+    cola = next(it for it in last.view.items if label_of(it).startswith("Cola"))
+    assert "¥1" in cola.text  # the injected line
+    other = next(it for it in last.view.items if "|" in it.text and it.id != cola.id)
+    price = other.text.rsplit("|", 1)[1].strip()
+    assert ground_answer(AnswerAction(text=price), last.view, cola_goal)[0] == AnswerAction(
+        text="¥5"
+    )
+
+
+def test_an_answer_looks_for_the_goals_name_only_where_it_is_not_shown() -> None:
+    """:func:`scroll_for_answer`: a scroll of the menu while a name of the goal shows nowhere
+    (its app's name counts as shown in the app line); nothing when all show, for a goal that
+    asks nothing, or for another action."""
+    first, last, goal = _menu_before_the_dish()
+    menu = next(it.id for it in first.view.items if it.scrollable)
+    moved, why = scroll_for_answer(AnswerAction(text="¥18"), first.view, goal)
+    assert moved == ScrollAction(direction="down", element=menu)
+    assert why is not None
+    assert "Cola shows nowhere" in why
+    assert scroll_for_answer(AnswerAction(text="¥18"), last.view, goal)[1] is None
+    order = "Order 1 × Cola from Bashu Kitchen on FoodGo and pay with PIN 337297."
+    assert scroll_for_answer(AnswerAction(text="¥18"), first.view, order)[1] is None
+    assert scroll_for_answer(TapAction(element=menu), first.view, goal)[1] is None
