@@ -138,6 +138,27 @@ def _pair(obs: Observation, action: Action) -> tuple[str, str]:
     return key, f"@{ids.index(element)}:{render_action(unplaced)}"
 
 
+def _decided(chosen: Sequence[str], left: int) -> bool:
+    """Whether ``left`` more votes cannot change the winner of ``chosen`` (the actions the
+    replies so far chose, in order), where the most votes win and, between equals, the
+    action chosen first: the leader is ahead of every other action by more than ``left``,
+    or by exactly ``left`` over one chosen after it (an action not chosen yet comes after
+    it too)."""
+    if not chosen:
+        return left == 0
+    votes = Counter(chosen)
+    first = {action: chosen.index(action) for action in votes}
+    leader = min(votes, key=lambda a: (-votes[a], first[a]))
+    lead = votes[leader]
+    if left > lead:
+        return False  # an action not chosen yet could still take every vote
+    return all(
+        votes[a] + left < lead or (votes[a] + left == lead and first[leader] < first[a])
+        for a in votes
+        if a != leader
+    )
+
+
 def _element_of(action: Action | ParseFailure) -> int | None:
     """The element an action names, if any."""
     element = getattr(action, "element", None)
@@ -381,7 +402,11 @@ class Planner:
             for k in range(self.config.ask_samples)
         ]
         kept: list[tuple[Completion, str, ParsedReply, Action, tuple[str, ...]]] = []
+        asked = 0
         for ask in asks:
+            if _decided([render_action(k[3]) for k in kept], len(asks) - asked):
+                break  # the replies still to come cannot change the winner
+            asked += 1
             completion = self.backend.complete(ask)
             raw, reply, action, repairs = self._read(completion, obs, goal)
             if isinstance(action, ParseFailure | FinishAction):
@@ -398,7 +423,9 @@ class Planner:
         votes = Counter(render_action(k[3]) for k in kept)
         best = max(votes.values())
         winner = next(k for k in kept if votes[render_action(k[3])] == best)
-        tally = f"{best} of {len(asks)} replies"
+        tally = f"{best} of {asked} replies"
+        if asked < len(asks):
+            tally += f"; {len(asks) - asked} more could not change it"
         return (*winner, tally)
 
     def _refusal(

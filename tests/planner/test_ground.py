@@ -6,7 +6,9 @@ wallet's PIN pad."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -1281,7 +1283,7 @@ def test_asked_again_the_action_most_replies_choose_wins() -> None:
     def reply(req: CompletionRequest) -> str:
         if not req.avoid_ids:
             return f"<think>[{title}] it is.</think>\ntap({title})"
-        if req.sampling.temperature == 0:
+        if req.sampling.seed is None:  # the greedy one
             return f"<think>[{a}] then.</think>\ntap({a})"
         seed = req.sampling.seed or 0
         if seed == 0:
@@ -1514,3 +1516,41 @@ def test_an_answer_looks_for_the_goals_name_only_where_it_is_not_shown() -> None
     order = "Order 1 × Cola from Bashu Kitchen on FoodGo and pay with PIN 337297."
     assert scroll_for_answer(AnswerAction(text="¥18"), first.view, order)[1] is None
     assert scroll_for_answer(TapAction(element=menu), first.view, goal)[1] is None
+
+
+def test_asking_again_stops_once_the_replies_left_cannot_change_the_winner() -> None:
+    """Every sequence of five replies over three actions and a refused or broken one (None):
+    stopping early (:func:`droidpilot.planner.planner._decided`) picks what counting all five
+    picks. Three greedy-alike replies settle it after three requests."""
+    from droidpilot.planner.planner import _decided
+
+    def winner(replies: Sequence[str | None]) -> str | None:
+        kept = [r for r in replies if r is not None]
+        if not kept:
+            return None
+        best = max(kept.count(r) for r in kept)
+        return next(r for r in kept if kept.count(r) == best)
+
+    for replies in itertools.product([None, "a", "b", "c"], repeat=5):
+        asked = 0
+        while asked < 5 and not _decided([r for r in replies[:asked] if r], 5 - asked):
+            asked += 1
+        assert winner(replies[:asked]) == winner(replies), (replies, asked)
+    dev = SimDevice(SimPhone(seed=2001))
+    dev.phone.open_app("Contacts")
+    obs = dev.observe()
+    (a, _), *_ = _people(obs)
+    title = next(it.id for it in obs.view.items if label_of(it) == "Contacts")
+    backend = ScriptedBackend(
+        lambda req: (
+            f"<think>[{a}].</think>\ntap({a})"
+            if req.avoid_ids
+            else f"<think>[{title}] it is.</think>\ntap({title})"
+        )
+    )
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True, ask_samples=4))
+    dev.perform(planner.decide("Look.", obs).action)
+    d = planner.decide("Look.", dev.observe())
+    assert d.action == TapAction(element=a)
+    assert len(backend.requests) == 2 + 3  # two steps, then three of the five asks
+    assert any("3 of 3 replies; 2 more could not change it" in r for r in d.repairs), d.repairs
