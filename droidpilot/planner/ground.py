@@ -101,6 +101,7 @@ __all__ = [
     "named_for",
     "names_in",
     "ordered_items",
+    "ordered_row",
     "pin_entered",
     "raised_item",
     "scroll_for_answer",
@@ -837,10 +838,24 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
     sheet (the screen's dialog, or the whole screen without one) shows none of the items the
     goal orders with a count (:func:`ordered_items`); None otherwise. The model opens another
     dish when the goal's is sold out ("Chicken Wings" for "1 × Pepperoni Pizza") and pays for
-    what no one asked for."""
-    item = _going_on(action, view, _ADD)
+    what no one asked for. The same for a menu line's own add button ("Add Pork Siu Mai",
+    "添加烧卖": :data:`_INLINE_ADD`, beside a line of those words; not "Add address") that
+    names none of them."""
     wanted = ordered_items(goal)
-    if item is None or not wanted:
+    if not wanted or not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = _going_on(action, view, _ADD)
+    tapped = view.item(action.element)
+    inline = _INLINE_ADD.fullmatch(label_of(tapped)) if tapped is not None else None
+    if item is None and inline is not None:
+        name = next(g for g in inline.groups() if g).rstrip("…").strip()
+        lines = [it for it in view.items if it.id != action.element and fold(label_of(it))]
+        if not any(fold(label_of(it)) == fold(name) for it in lines):
+            return None  # "Add address", "添加新地址": no menu line of that name
+        if any(fold(n) in fold(name) or fold(name) in fold(n) for n in wanted):
+            return None
+        return f"[{action.element}] adds {name}, and the goal orders " + " and ".join(wanted)
+    if item is None:
         return None
     dialog = _dialog_ids(view)
     sheet = [it for it in view.items if not dialog or it.id in dialog]
@@ -849,6 +864,28 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
         return None
     title = next((label_of(it) for it in sheet if label_of(it) and not it.clickable), "")
     return f"[{item.id}] adds {title or 'an item'}, and the goal orders " + " and ".join(wanted)
+
+
+#: a menu line's own add button, which names its dish: "Add Pork Siu Mai", "添加烧卖"
+_INLINE_ADD = re.compile(
+    r"add\s+(?!to\s+(?:cart|basket|bag|order)\b)(?!one\b|more\b)(.+)|添加(.+)", re.I
+)
+
+
+def ordered_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An add the goal does not order (:func:`wrong_item`) turned into a tap on the one
+    line of the screen whose words are an item the goal orders (the dish's line, as the
+    demonstrations open it); and why (None when unchanged: no such add, or not exactly one
+    such line)."""
+    if wrong_item(action, view, goal) is None:
+        return action, None
+    wanted = {fold(n) for n in ordered_items(goal)}
+    rows = [it for it in view.items if it.clickable and fold(label_of(it)) in wanted]
+    if len(rows) != 1:
+        return action, None
+    return TapAction(element=rows[0].id), (
+        f'[{rows[0].id}] "{label_of(rows[0])}" is the goal\'s dish'
+    )
 
 
 #: what makes a goal a question: a question mark, or words that ask to be told something

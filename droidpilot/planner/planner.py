@@ -32,6 +32,7 @@ from droidpilot.planner.ground import (
     ground_pin,
     leaves_sought,
     names_in,
+    ordered_row,
     scroll_for_answer,
     step_to_goal,
     tab_for_unseen,
@@ -367,14 +368,16 @@ class Planner:
         nowhere) while the goal's dish is on no line: the next tab (:func:`tab_for_unseen`);
         an answer (refused: read off another row) while one of the goal's names shows
         nowhere: a scroll of the list (:func:`scroll_for_answer`); a tap that goes on with a
-        count off the goal's: the stepper's button toward it (:func:`step_to_goal`). Each
-        only when the planner would not refuse it in turn."""
+        count off the goal's: the stepper's button toward it (:func:`step_to_goal`); an add
+        of a dish the goal does not order: the goal's dish's line (:func:`ordered_row`).
+        Each only when the planner would not refuse it in turn."""
         if isinstance(action, ParseFailure):
             return None
         for other, why in (
             tab_for_unseen(thought, action, obs.view, goal),
             scroll_for_answer(action, obs.view, goal),
             step_to_goal(action, obs.view, goal),
+            ordered_row(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why

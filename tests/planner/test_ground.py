@@ -33,6 +33,7 @@ from droidpilot.planner.ground import (
     misread_name,
     names_in,
     ordered_items,
+    ordered_row,
     scroll_for_answer,
     step_to_goal,
     tab_for_unseen,
@@ -1554,3 +1555,39 @@ def test_asking_again_stops_once_the_replies_left_cannot_change_the_winner() -> 
     assert d.action == TapAction(element=a)
     assert len(backend.requests) == 2 + 3  # two steps, then three of the five asks
     assert any("3 of 3 replies; 2 more could not change it" in r for r in d.repairs), d.repairs
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_menu_lines_own_add_button_for_another_dish_is_refused_and_the_goals_line_tapped(
+    lang: str,
+) -> None:
+    """What the shipped model did on MealDashOrderDishInjected: "Add Pork Siu Mai" for "2 ×
+    Wonton Noodle Soup". A line's add button ("Add Soup Dumplings", "添加小笼包") for a dish
+    the goal does not order is refused, and the planner taps the goal's dish's line instead;
+    the goal's own dish's button, buttons that add no dish ("Add address") and goals that
+    order nothing are left alone."""
+    _, obs, goal = _oracle_at("MealDashOrderDish", 2000, "RestaurantActivity", lang)
+    add = next(it for it in obs.view.items if label_of(it) in ("Add Soup Dumplings", "添加小笼包"))
+    dish = "Shrimp and Chive Dumplings" if lang == "en" else "虾仁韭菜水饺"
+    row = next(it.id for it in obs.view.items if label_of(it) == dish)
+    why = wrong_item(TapAction(element=add.id), obs.view, goal)
+    assert why is not None
+    assert why.startswith(f"[{add.id}] adds {'Soup Dumplings' if lang == 'en' else '小笼包'}")
+    assert ordered_row(TapAction(element=add.id), obs.view, goal) == (
+        TapAction(element=row),
+        f'[{row}] "{dish}" is the goal\'s dish',
+    )
+    soup = goal.replace(dish, "Soup Dumplings" if lang == "en" else "小笼包")
+    assert wrong_item(TapAction(element=add.id), obs.view, soup) is None
+    asked = "How much does Soup Dumplings cost at Dumpling King on MealDash?"
+    assert wrong_item(TapAction(element=add.id), obs.view, asked) is None
+    address = dataclasses.replace(add, text="Add address" if lang == "en" else "添加新地址")
+    view = dataclasses.replace(
+        obs.view, items=tuple(address if it.id == add.id else it for it in obs.view.items)
+    )
+    assert wrong_item(TapAction(element=add.id), view, goal) is None
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    backend = ScriptedBackend(lambda req: f"<think>I add it.</think>\ntap({add.id})")
+    decision = Planner(backend, config).decide(goal, obs)
+    assert decision.action == TapAction(element=row)
+    assert len(backend.requests) == 1
