@@ -110,6 +110,7 @@ __all__ = [
     "unasked_answer",
     "unread_answer",
     "unwritten_quote",
+    "write_quote",
     "wrong_item",
 ]
 
@@ -864,6 +865,24 @@ def wrong_item(action: Action, view: ScreenView, goal: str) -> str | None:
         return None
     title = next((label_of(it) for it in sheet if label_of(it) and not it.clickable), "")
     return f"[{item.id}] adds {title or 'an item'}, and the goal orders " + " and ".join(wanted)
+
+
+def write_quote(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap that goes on while words the goal quotes are written nowhere
+    (:func:`unwritten_quote`) turned into typing those words into the screen's one text
+    field; and why (None when unchanged: no such tap, or not exactly one text field). The
+    demonstrations write the note, then submit."""
+    why = unwritten_quote(action, view, goal)
+    fields = [it for it in view.items if it.editable]
+    if why is None or len(fields) != 1:
+        return action, None
+    shown = fold(" ".join(it.text for it in view.items))
+    words = next(
+        w for groups in _QUOTED.findall(goal) for w in groups if w and fold(w) not in shown
+    )
+    return TypeAction(text=words, element=fields[0].id), (
+        f"[{fields[0].id}] is the screen's one text field: the goal's \"{words}\" goes there"
+    )
 
 
 #: a menu line's own add button, which names its dish: "Add Pork Siu Mai", "添加烧卖"

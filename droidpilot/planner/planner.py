@@ -39,6 +39,7 @@ from droidpilot.planner.ground import (
     unasked_answer,
     unread_answer,
     unwritten_quote,
+    write_quote,
     wrong_item,
 )
 from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
@@ -369,7 +370,9 @@ class Planner:
         an answer (refused: read off another row) while one of the goal's names shows
         nowhere: a scroll of the list (:func:`scroll_for_answer`); a tap that goes on with a
         count off the goal's: the stepper's button toward it (:func:`step_to_goal`); an add
-        of a dish the goal does not order: the goal's dish's line (:func:`ordered_row`).
+        of a dish the goal does not order: the goal's dish's line (:func:`ordered_row`);
+        going on with the goal's quoted words unwritten: writing them in the screen's one
+        text field (:func:`write_quote`).
         Each only when the planner would not refuse it in turn."""
         if isinstance(action, ParseFailure):
             return None
@@ -378,6 +381,7 @@ class Planner:
             scroll_for_answer(action, obs.view, goal),
             step_to_goal(action, obs.view, goal),
             ordered_row(action, obs.view, goal),
+            write_quote(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why

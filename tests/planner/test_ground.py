@@ -40,6 +40,7 @@ from droidpilot.planner.ground import (
     unasked_answer,
     unread_answer,
     unwritten_quote,
+    write_quote,
     wrong_item,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
@@ -822,6 +823,20 @@ def test_submitting_before_the_goals_quoted_note_is_written_is_refused(
     assert unwritten_quote(tap, before.view, goal.replace(note.group(0), words)) is None
     field = next(it.id for it in before.view.items if it.editable)
     assert unwritten_quote(TapAction(element=field), before.view, goal) is None
+    # the planner writes the note in the one text field in place of the submit
+    assert write_quote(tap, before.view, goal)[0] == TypeAction(text=words, element=field)
+    assert write_quote(again, after.view, goal)[1] is None
+    backend = ScriptedBackend(lambda req: f"<think>I place it.</think>\ntap({tap.element})")
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    decision = Planner(backend, config).decide(goal, before)
+    assert decision.action == TypeAction(text=words, element=field)
+    assert len(backend.requests) == 1
+    two = dataclasses.replace(
+        before.view,
+        items=(*before.view.items, dataclasses.replace(
+            next(it for it in before.view.items if it.editable), id=9999)),
+    )  # fmt: skip
+    assert write_quote(tap, two, goal)[1] is None  # which field is not clear
 
 
 def test_the_items_a_goal_orders_are_read_with_their_count() -> None:
