@@ -65,7 +65,7 @@ import dataclasses
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from droidpilot.types import (
     Action,
@@ -105,10 +105,13 @@ __all__ = [
     "pin_entered",
     "raised_item",
     "scroll_for_answer",
+    "selected_tab",
     "step_to_goal",
     "tab_for_unseen",
+    "tab_key",
     "unasked_answer",
     "unread_answer",
+    "unseen_name",
     "unwritten_quote",
     "write_quote",
     "wrong_item",
@@ -967,7 +970,7 @@ def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
 
 
 def tab_for_unseen(
-    thought: str, action: Action, view: ScreenView, goal: str
+    thought: str, action: Action, view: ScreenView, goal: str, tried: Collection[str] = ()
 ) -> tuple[Action, str | None]:
     """``action`` (a scroll) turned into a tap on the next tab of the screen's tab bar when
     something the goal looks for shows nowhere on the screen: an item the goal orders with a
@@ -976,23 +979,43 @@ def tab_for_unseen(
     the one whose words the missing name holds ("Dumplings" for Shrimp and Chive Dumplings),
     else the one after the selected tab, the first after the last. The planner asks for it
     when the scroll changed nothing before (the list is at its end): the dish is under
-    another tab, not further down this one."""
+    another tab, not further down this one. Tabs whose words are in ``tried`` (those the
+    search went to before, for the same name) are passed over: once every tab has been
+    looked under, the dish is not here, and the model decides."""
     if not isinstance(action, ScrollAction):
         return action, None
-    shown = fold(" ".join(it.text for it in view.items))
-    wanted = [fold(n) for n in ordered_items(goal)] + names_in(thought, goal)
-    missing = [n for n in wanted if n and n not in shown]
+    missing = unseen_name(thought, view, goal)
     tabs = sorted((it for it in view.items if _is_tab(it) and it.clickable), key=_tab_place)
     at = next((i for i, it in enumerate(tabs) if it.selected), None)
     if not missing or at is None or len(tabs) < 2:
         return action, None
-    others = tabs[at + 1 :] + tabs[:at]
-    named = [it for it in others if fold(label_of(it)) and fold(label_of(it)) in missing[0]]
+    others = [it for it in tabs[at + 1 :] + tabs[:at] if tab_key(missing, it) not in tried]
+    if not others:
+        return action, None
+    named = [it for it in others if fold(label_of(it)) and fold(label_of(it)) in missing]
     target = (named or others)[0]
     return TapAction(element=target.id), (
-        f"{missing[0]!r}, which the goal looks for, shows nowhere on this screen: the next "
+        f"{missing!r}, which the goal looks for, shows nowhere on this screen: the next "
         f'tab, [{target.id}] "{label_of(target)}"'
     )
+
+
+def unseen_name(thought: str, view: ScreenView, goal: str) -> str:
+    """The first (folded) of an item the goal orders with a count and the names the thought
+    says the goal names (:func:`names_in`) that shows nowhere on the screen; "" if none."""
+    shown = fold(" ".join(it.text for it in view.items))
+    wanted = [fold(n) for n in ordered_items(goal)] + names_in(thought, goal)
+    return next((n for n in wanted if n and n not in shown), "")
+
+
+def selected_tab(view: ScreenView) -> ViewItem | None:
+    """The screen's selected tab, if it has a tab bar with one selected."""
+    return next((it for it in view.items if _is_tab(it) and it.selected), None)
+
+
+def tab_key(name: str, tab: ViewItem) -> str:
+    """How :func:`tab_for_unseen` remembers that it went to ``tab`` looking for ``name``."""
+    return f"{name}\t{fold(label_of(tab))}"
 
 
 def _tab_place(item: ViewItem) -> tuple[int, int]:

@@ -34,10 +34,13 @@ from droidpilot.planner.ground import (
     names_in,
     ordered_row,
     scroll_for_answer,
+    selected_tab,
     step_to_goal,
     tab_for_unseen,
+    tab_key,
     unasked_answer,
     unread_answer,
+    unseen_name,
     unwritten_quote,
     write_quote,
     wrong_item,
@@ -206,6 +209,10 @@ class Planner:
         # how often each (screen, action) pair was chosen: a third time on a screen the
         # episode keeps coming back to is a cycle, and with ask_again refused
         self._taken: Counter[tuple[str, str]] = Counter()
+        # the tabs the planner went to looking for the goal's dish (ground.tab_key), on the
+        # activity of the last step: forgotten when the screen's activity changes
+        self._tabs_tried: set[str] = set()
+        self._tabs_activity = ""
 
     def reset(self, goal: str | None = None) -> None:
         """Start a new episode (forget plan, memory and history)."""
@@ -217,6 +224,8 @@ class Planner:
         self._last_withheld = ""
         self._futile = set()
         self._taken = Counter()
+        self._tabs_tried = set()
+        self._tabs_activity = ""
 
     def remember(self, fact: str) -> None:
         fact = fact.strip()
@@ -254,6 +263,8 @@ class Planner:
             if self.config.plan_first:
                 self.plan(goal, obs)
         note = self._note(obs)
+        if obs.activity != self._tabs_activity:  # another screen: its tabs are new to search
+            self._tabs_tried, self._tabs_activity = set(), obs.activity
         last = self._last_action
         if (
             last is not None
@@ -372,12 +383,19 @@ class Planner:
         count off the goal's: the stepper's button toward it (:func:`step_to_goal`); an add
         of a dish the goal does not order: the goal's dish's line (:func:`ordered_row`);
         going on with the goal's quoted words unwritten: writing them in the screen's one
-        text field (:func:`write_quote`).
-        Each only when the planner would not refuse it in turn."""
+        text field (:func:`write_quote`). Each only when the planner would not refuse it
+        in turn; the tab search goes to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
+        tabbed, to_tab = tab_for_unseen(thought, action, obs.view, goal, self._tabs_tried)
+        element = _element_of(tabbed)
+        tab = obs.view.item(element) if element is not None else None
+        if to_tab is not None and tab is not None and not self._refusal(thought, tabbed, obs, goal):
+            name = unseen_name(thought, obs.view, goal)
+            here = selected_tab(obs.view)  # looked under already: the dish is not on it
+            self._tabs_tried |= {tab_key(name, it) for it in (tab, here) if it is not None}
+            return tabbed, to_tab
         for other, why in (
-            tab_for_unseen(thought, action, obs.view, goal),
             scroll_for_answer(action, obs.view, goal),
             step_to_goal(action, obs.view, goal),
             ordered_row(action, obs.view, goal),

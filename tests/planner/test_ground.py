@@ -37,6 +37,7 @@ from droidpilot.planner.ground import (
     scroll_for_answer,
     step_to_goal,
     tab_for_unseen,
+    tab_key,
     unasked_answer,
     unread_answer,
     unwritten_quote,
@@ -1606,3 +1607,35 @@ def test_a_menu_lines_own_add_button_for_another_dish_is_refused_and_the_goals_l
     decision = Planner(backend, config).decide(goal, obs)
     assert decision.action == TapAction(element=row)
     assert len(backend.requests) == 1
+
+
+def test_the_tab_search_goes_to_each_tab_once_for_a_dish_the_restaurant_lacks() -> None:
+    """A dish no tab of the restaurant has (the model in the wrong restaurant): the search
+    taps each other tab once, then leaves the scroll to the model's own handling (asked
+    again), instead of going round the tabs until the step budget ends."""
+    device, _, goal, tabs = _menu_tabs()
+    goal = goal.replace("Shrimp and Chive Dumplings", "Double Beef Burger")
+    assert tab_for_unseen("", ScrollAction(direction="down"), device.observe().view, goal,
+                          tried=[tab_key("doublebeefburger", device.observe().view.item(i))
+                                 for i in (tabs["Sides"], tabs["Drinks"])])[1] is None  # fmt: skip
+    config = PlannerConfig(plan_first=False, ask_again=True, ground_names=True)
+
+    def reply(req: CompletionRequest) -> str:
+        if req.avoid_ids:
+            return "<think>Nothing else.</think>\nwait(1)"
+        row = int(re.findall(r'\[(\d+)\] "[^"|]+ \|', req.messages[-1].content)[0])
+        return (
+            "<think>The goal names the dish Double Beef Burger. "
+            f'[{row}] "x" shows it, so I tap it.</think>\ntap({row})'
+        )
+
+    planner = Planner(ScriptedBackend(reply), config)
+    searched: list[int] = []
+    for _ in range(12):
+        obs = device.observe()
+        d = planner.decide(goal, obs)
+        if any("the next tab" in r for r in d.repairs):
+            assert isinstance(d.action, TapAction)
+            searched.append(d.action.element or 0)
+        device.perform(d.action)  # type: ignore[arg-type]
+    assert sorted(searched) == sorted(i for label, i in tabs.items() if label != "Dumplings")
