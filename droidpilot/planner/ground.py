@@ -70,6 +70,7 @@ from collections.abc import Callable, Collection
 from droidpilot.types import (
     Action,
     AnswerAction,
+    KeyAction,
     LongPressAction,
     OpenAppAction,
     ScreenView,
@@ -897,12 +898,20 @@ _INLINE_ADD = re.compile(
 def ordered_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
     """An add the goal does not order (:func:`wrong_item`) turned into a tap on the one
     line of the screen whose words are an item the goal orders (the dish's line, as the
-    demonstrations open it); and why (None when unchanged: no such add, or not exactly one
-    such line)."""
+    demonstrations open it), or, from a sheet's add button with no such line, into the back
+    key (the sheet is another dish's: back to the menu); and why (None when unchanged: no
+    such add, or a line's own add button and not exactly one such line)."""
     if wrong_item(action, view, goal) is None:
         return action, None
     wanted = {fold(n) for n in ordered_items(goal)}
-    rows = [it for it in view.items if it.clickable and fold(label_of(it)) in wanted]
+    dialog = _dialog_ids(view)  # what a dialog covers is no line to tap
+    rows = [
+        it
+        for it in view.items
+        if it.clickable and fold(label_of(it)) in wanted and (not dialog or it.id in dialog)
+    ]
+    if not rows and _going_on(action, view, _ADD) is not None:
+        return KeyAction(key="back"), "this sheet is another dish's: back to the menu"
     if len(rows) != 1:
         return action, None
     return TapAction(element=rows[0].id), (

@@ -50,6 +50,7 @@ from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get
 from droidpilot.types import (
     AnswerAction,
+    KeyAction,
     LongPressAction,
     Observation,
     OpenAppAction,
@@ -876,6 +877,10 @@ def test_adding_a_dish_the_goal_does_not_order_is_refused(lang: str, wings: str)
     assert why == f"[{add.element}] adds {wings}, and the goal orders {dish}"
     assert wrong_item(add, sheet, goal.replace(dish, wings)) is None
     assert wrong_item(add, sheet, "Order my last FoodGo order again.") is None
+    # in its place, the planner closes the other dish's sheet (the menu under it is no line)
+    assert ordered_row(add, sheet, goal)[0] == KeyAction(key="back")
+    device.perform(KeyAction(key="back"))
+    assert add.element not in {it.id for it in device.observe().view.items}  # closed
     # the goal's own dish on another task's sheet: added
     ok, goal = _oracle_until("FoodGoOrderWithNoteInjected", 2000, "Add to cart")
     add = TapAction(element=next(it.id for it in ok.view.items
