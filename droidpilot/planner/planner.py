@@ -99,8 +99,8 @@ class PlannerConfig:
     ground_names: bool = False
     # refuse an action that changed nothing on the same screen before, taps a disabled element,
     # comes round a third time, raises a count already at the goal's or unticks a checked item
-    # the goal names, and ask the model again without that element (Planner._refusal); a
-    # scroll that got nowhere while the goal's dish shows nowhere goes to the next tab instead
+    # the goal names, and ask the model again without that element (Planner._refusal), or,
+    # where the screen makes the next step plain, take that step instead (Planner._instead)
     ask_again: bool = False
     # how many sampled replies ask_again weighs beside the greedy one
     ask_samples: int = 4
