@@ -58,6 +58,7 @@ __all__ = [
     "action_from_json",
     "fold",
     "from_json",
+    "role_word",
     "to_json",
 ]
 
@@ -77,6 +78,29 @@ def fold(text: str) -> str:
     checks and the planner's grounding both compare words this way)."""
     t = unicodedata.normalize("NFKC", text).casefold()
     return "".join(ch for ch in t if ch.isalnum())
+
+
+def role_word(short: str) -> str:
+    """The role word the screen's text shows for a view of the short class ``short``
+    ("radio", "switch", "checkbox", "button", "dropdown", "slider", "web", "tab"; "" for
+    none): the device's view builder writes it, and the planner reads tabs by it."""
+    if short.endswith("RadioButton"):
+        return "radio"
+    if short.endswith(("Switch", "SwitchCompat", "SwitchMaterial", "ToggleButton")):
+        return "switch"
+    if short.endswith(("CheckBox", "CheckedTextView")):
+        return "checkbox"
+    if short.endswith("Button"):
+        return "button"
+    if short.endswith("Spinner"):
+        return "dropdown"
+    if short.endswith(("SeekBar", "RatingBar", "Slider")):
+        return "slider"
+    if short.endswith("WebView"):
+        return "web"
+    if "Tab" in short and "Table" not in short:
+        return "tab"
+    return ""
 
 
 def _check(cond: bool, message: str) -> None:

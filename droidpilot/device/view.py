@@ -36,7 +36,15 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from droidpilot.device._construct import slot_maker
-from droidpilot.types import Bounds, Element, Screen, ScreenDiff, ScreenView, ViewItem
+from droidpilot.types import (
+    Bounds,
+    Element,
+    Screen,
+    ScreenDiff,
+    ScreenView,
+    ViewItem,
+    role_word,
+)
 
 __all__ = ["ViewBuilder", "render_diff", "render_screen"]
 
@@ -94,35 +102,15 @@ _CLASS_INFO: dict[str, tuple[str, str]] = {}
 
 
 def _class_info(cls: str) -> tuple[str, str]:
-    """The short class and its role word (see :func:`_class_role`), worked out once per name."""
+    """The short class and its role word (:func:`droidpilot.types.role_word`), once per name."""
     info = _CLASS_INFO.get(cls)
     if info is None:
         short = cls.rsplit(".", 1)[-1]
-        info = (short, _class_role(short))
+        info = (short, role_word(short))
         if len(_CLASS_INFO) > 4096:
             _CLASS_INFO.clear()
         _CLASS_INFO[cls] = info
     return info
-
-
-def _class_role(short: str) -> str:
-    if short.endswith("RadioButton"):
-        return "radio"
-    if short.endswith(("Switch", "SwitchCompat", "SwitchMaterial", "ToggleButton")):
-        return "switch"
-    if short.endswith(("CheckBox", "CheckedTextView")):
-        return "checkbox"
-    if short.endswith("Button"):
-        return "button"
-    if short.endswith("Spinner"):
-        return "dropdown"
-    if short.endswith(("SeekBar", "RatingBar", "Slider")):
-        return "slider"
-    if short.endswith("WebView"):
-        return "web"
-    if "Tab" in short and "Table" not in short:
-        return "tab"
-    return ""
 
 
 def _norm(text: str, limit: int) -> str:
