@@ -79,6 +79,7 @@ from droidpilot.types import (
     TypeAction,
     ViewItem,
     fold,
+    role_word,
 )
 
 __all__ = [
@@ -796,17 +797,23 @@ def unwritten_quote(action: Action, view: ScreenView, goal: str) -> str | None:
     it."""
     item = _going_on(action, view, _PROCEED)
     fields = [it for it in view.items if it.editable] if item is not None else []
-    if item is None or not fields:
+    words = _unwritten(view, goal) if item is not None and fields else ""
+    if item is None or not words:
         return None
+    return (
+        f'[{item.id}] goes on while the goal\'s "{words}" is written nowhere on this screen: '
+        f"[{fields[0].id}] is a text field for it"
+    )
+
+
+def _unwritten(view: ScreenView, goal: str) -> str:
+    """The first words the goal quotes that show nowhere on the screen; "" when none."""
     shown = fold(" ".join(it.text for it in view.items))
-    for groups in _QUOTED.findall(goal):
-        words = next(g for g in groups if g)
+    for found in _QUOTED.finditer(goal):
+        words = next(g for g in found.groups() if g)
         if fold(words) and fold(words) not in shown:
-            return (
-                f'[{item.id}] goes on while the goal\'s "{words}" is written nowhere on '
-                f"this screen: [{fields[0].id}] is a text field for it"
-            )
-    return None
+            return words
+    return ""
 
 
 #: a sheet's button that adds its item: "Add to cart · ¥26", "Add to basket ¥16", "加入购物车"
@@ -876,14 +883,10 @@ def write_quote(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
     (:func:`unwritten_quote`) turned into typing those words into the screen's one text
     field; and why (None when unchanged: no such tap, or not exactly one text field). The
     demonstrations write the note, then submit."""
-    why = unwritten_quote(action, view, goal)
     fields = [it for it in view.items if it.editable]
-    if why is None or len(fields) != 1:
+    if unwritten_quote(action, view, goal) is None or len(fields) != 1:
         return action, None
-    shown = fold(" ".join(it.text for it in view.items))
-    words = next(
-        w for groups in _QUOTED.findall(goal) for w in groups if w and fold(w) not in shown
-    )
+    words = _unwritten(view, goal)
     return TypeAction(text=words, element=fields[0].id), (
         f"[{fields[0].id}] is the screen's one text field: the goal's \"{words}\" goes there"
     )
@@ -945,7 +948,7 @@ def unasked_answer(action: Action, goal: str) -> str | None:
 def _is_tab(item: ViewItem) -> bool:
     """Whether ``item`` is one tab of a tab bar (a ``TabLayout$TabView``, a ``TabWidget``'s
     tab): what the screen's text shows as the role word "tab"."""
-    return "Tab" in item.role and "Table" not in item.role
+    return role_word(item.role) == "tab"
 
 
 def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
@@ -1085,7 +1088,7 @@ def ground_answer(action: Action, view: ScreenView, goal: str) -> tuple[Action, 
     if _shown_beside_name(answer, view, goal):
         return action, None
     parts = _NUMBER.split(answer)
-    shape = re.compile(r"\d+(?:[.,:]\d+)*".join(re.escape(p) for p in parts))
+    shape = re.compile(_NUMBER.pattern.join(re.escape(p) for p in parts))
     names = [fold(n) for n in _goal_names(goal)]
     rows = []
     for it in view.items:
