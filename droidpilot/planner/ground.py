@@ -70,6 +70,7 @@ from collections.abc import Callable, Collection
 from droidpilot.types import (
     Action,
     AnswerAction,
+    FinishAction,
     KeyAction,
     LongPressAction,
     OpenAppAction,
@@ -89,7 +90,10 @@ __all__ = [
     "date_cell",
     "date_off_goal",
     "dates_in",
+    "day_to_goal",
     "false_raise",
+    "finish_sold_out",
+    "form_done",
     "goal_count",
     "ground_answer",
     "ground_app",
@@ -98,6 +102,7 @@ __all__ = [
     "ground_named",
     "ground_pin",
     "label_of",
+    "leaves_choice",
     "leaves_sought",
     "misread_name",
     "named_for",
@@ -108,6 +113,7 @@ __all__ = [
     "raised_item",
     "scroll_for_answer",
     "selected_tab",
+    "sold_out_tap",
     "step_to_goal",
     "tab_for_unseen",
     "tab_key",
@@ -767,14 +773,19 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     """Why a tap that goes on (searches, buys, submits: :data:`_PROCEED`, :data:`_SEARCH`)
     while the screen's chosen day is one the goal does not name is wrong, when the goal names
     days; None otherwise. The chosen day is a form's one date field ("2025-03-14", which opens
-    a date picker) or, in a strip of days, the selected one. The model taps "Buy" on a ticket
-    page still on the first day for "on March 24", and pays for the wrong day."""
+    a date picker) or, in a strip of days, the selected one (scrolled out of the strip: the
+    screen's one other line that shows a date, "Fri, Mar 14 · Available"). The model taps
+    "Buy" on a ticket page still on the first day for "on March 24", and pays for the wrong
+    day."""
     item = _going_on(action, view, _PROCEED, _SEARCH)
     wanted = dates_in(goal) if item is not None else set()
     if item is None or not wanted:
         return None
     days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
     chosen = days if len(days) == 1 else [it for it in days if it.selected or it.checked]
+    if len(days) > 1 and not chosen:  # the strip's chosen day scrolled away: its summary line
+        chosen = [it for it in view.items if not it.clickable and len(dates_in(it.text)) == 1]
+        chosen = chosen if len(chosen) == 1 else []
     for day in chosen:
         shown = dates_in(label_of(day))
         if shown and not shown & wanted:
@@ -1122,4 +1133,219 @@ def scroll_for_answer(action: Action, view: ScreenView, goal: str) -> tuple[Acti
         return action, None
     return ScrollAction(direction="down", element=listed.id), (
         f"the goal's {missing[0]} shows nowhere on this screen: scroll [{listed.id}] for it"
+    )
+
+
+#: a line that says its item or day cannot be had: "Sold out", "已售罄", "售罄", "无票"
+_SOLD_OUT = re.compile(r"\bsold out\b|已售罄|售罄|已售完|无票", re.I)
+
+
+def _in_chinese(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _place_named(view: ScreenView, goal: str) -> str:
+    """The first line of the screen that is no button and whose whole words the goal says,
+    other than an item it orders or a part of one: the restaurant's or the attraction's
+    title ("Pizza Corner", "都江堰"); "" when none (another restaurant's page)."""
+    target = fold(goal)
+    ordered = [fold(name) for name in ordered_items(goal)]
+    for item in view.items:
+        key = fold(label_of(item))
+        if item.clickable or len(key) < 2 or key not in target or _SOLD_OUT.search(item.text):
+            continue
+        if any(key in name for name in ordered) or dates_in(label_of(item)):
+            continue
+        return label_of(item)
+    return ""
+
+
+def _sold_out_lines(view: ScreenView, goal: str) -> tuple[list[ViewItem], str] | None:
+    """The lines that show something the goal wants as sold out, and what it is: an item the
+    goal orders (:func:`ordered_items`) whose line, or one of the next three lines before
+    the next tappable one (its description, price and "Sold out": a sold-out dish has no
+    tappable row), says so; else a day the goal names on a line that says so (a strip's day,
+    a ticket page's chosen day). None when nothing is, or when no line names the goal's
+    place (:func:`_place_named`: the dish may be sold out at another restaurant only)."""
+    items = list(view.items)
+    for name in ordered_items(goal):
+        for at, item in enumerate(items):
+            if fold(label_of(item)) != fold(name):
+                continue
+            block = [item]
+            for nxt in items[at + 1 : at + 4]:
+                if nxt.clickable or fold(label_of(nxt)) in {fold(n) for n in ordered_items(goal)}:
+                    break
+                block.append(nxt)
+            if any(_SOLD_OUT.search(it.text) for it in block):
+                return (block, name) if _place_named(view, goal) else None
+    wanted = dates_in(goal)
+    days = [it for it in items if dates_in(it.text) & wanted and _SOLD_OUT.search(it.text)]
+    if wanted and days and _place_named(view, goal):
+        fields = [" ".join(f.split()) for f in days[0].text.split("|")]
+        said = [f for f in fields if dates_in(f) and not _ISO_DATE.fullmatch(f)] or fields
+        return days, said[0]
+    return None
+
+
+def sold_out_tap(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on a line of the goal's sold-out item (:func:`_sold_out_lines`: its name,
+    description, price, "Sold out"; not a tappable day, which a tap chooses) is futile, or
+    None: a sold-out dish has no row to open.
+    The model taps the dish's description, then the menu's "Pizza" header, then another
+    dish."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    found = _sold_out_lines(view, goal)
+    item = view.item(action.element)
+    if found is None or item is None or item.clickable or item not in found[0]:
+        return None  # a strip's sold-out day is tapped: the page then shows it chosen
+    return f"[{action.element}] is a line of {found[1]}, which is sold out: a tap opens nothing"
+
+
+def finish_sold_out(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """``finish(infeasible)`` saying what the screen shows sold out of what the goal wants
+    (:func:`_sold_out_lines`), in the goal's language, in place of ``action``; and why (None
+    when unchanged: nothing the goal wants shows sold out at the goal's place). The planner
+    takes it when it refuses the model's action there (:meth:`Planner._instead`): the
+    demonstrations end such a task with ``finish(infeasible)`` naming it, and the model tries
+    another dish or day instead."""
+    found = _sold_out_lines(view, goal)
+    if found is None or isinstance(action, FinishAction):
+        return action, None
+    lines, what = found
+    place = _place_named(view, goal)
+    shown = label_of(lines[-1]) if len(lines) > 1 else " ".join(lines[0].text.split())
+    day = bool(dates_in(what))
+    if _in_chinese(goal):
+        message = (
+            f"{place}{what}已售罄（{shown}）。" if day else f"{place}的{what}已售罄（{shown}）。"
+        )
+    else:
+        at = f"{place} on {what}" if day else f"{what} at {place}"
+        message = f"{at} is sold out ({shown})."
+    return FinishAction(status="infeasible", message=message), (
+        f'[{lines[0].id}] "{label_of(lines[0])}" shows the goal\'s {what} sold out at {place}'
+    )
+
+
+def day_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap that goes on with a day the goal does not name (:func:`date_off_goal`) turned
+    into the step toward the goal's day: a tap on the day (a strip's day, a date field the
+    goal's day shows in), the form's one date field (which opens its date picker), or, when
+    no day of the goal shows in a strip of days, a scroll of the strip toward it (right for a
+    later day, left for an earlier one); and why (None when unchanged). The demonstrations
+    pick the day, then buy: the model taps "Buy" on the first day for "on March 24"."""
+    if date_off_goal(action, view, goal) is None:
+        return action, None
+    wanted = dates_in(goal)
+    days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+    goals = [it for it in days if dates_in(label_of(it)) & wanted]
+    if len(goals) == 1:
+        return TapAction(element=goals[0].id), (
+            f'[{goals[0].id}] "{label_of(goals[0])}" is the goal\'s day'
+        )
+    if len(days) == 1:
+        return TapAction(element=days[0].id), (
+            f'[{days[0].id}] "{label_of(days[0])}" is the form\'s date: it opens the picker'
+        )
+    if goals or not days:
+        return action, None
+    strips = [
+        it
+        for it in view.items
+        if it.scrollable and all(it.bounds.contains(*day.tap) for day in days)
+    ]
+    if not strips:
+        return action, None
+    strip = min(strips, key=lambda it: it.bounds.area)
+    shown = sorted(d for it in days for d in dates_in(label_of(it)))
+    if min(wanted) > shown[-1]:
+        scroll = ScrollAction(direction="right", element=strip.id)
+    elif max(wanted) < shown[0]:
+        scroll = ScrollAction(direction="left", element=strip.id)
+    else:
+        return action, None  # the goal's day falls among the shown ones: not in this strip
+    direction = scroll.direction
+    return scroll, (
+        f"the goal's day shows nowhere in [{strip.id}]: scroll it {direction} toward it"
+    )
+
+
+def _choice_words(item: ViewItem) -> str:
+    """The folded words an option is known by, before its price, count or number ("Second
+    class ¥719 34 left" → "secondclass", "Zhu Yu 4300****8426" → "zhuyu", "二等座 ¥719 余34张"
+    → "二等座"); "" when they are too short to tell options apart."""
+    words = re.split(r"[¥$€£]|\d|余|剩", label_of(item), maxsplit=1)[0]
+    key = fold(words)
+    return key if len(key) >= (2 if _in_chinese(key) else 4) else ""
+
+
+def _choice_group(view: ScreenView, item: ViewItem) -> list[ViewItem]:
+    """The options ``item`` is one of: the run of checkable items of its role around it in the
+    screen's order (a radio group's seat classes, a list of passengers' checkboxes)."""
+    items = list(view.items)
+    at = next(k for k, it in enumerate(items) if it.id == item.id)
+    lo = hi = at
+    while lo > 0 and items[lo - 1].checkable and items[lo - 1].role == item.role:
+        lo -= 1
+    while hi + 1 < len(items) and items[hi + 1].checkable and items[hi + 1].role == item.role:
+        hi += 1
+    return items[lo : hi + 1]
+
+
+def _goal_chooses(item: ViewItem, goal: str) -> bool:
+    key = _choice_words(item)
+    return bool(key) and key in fold(goal)
+
+
+def leaves_choice(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that checks an option the goal does not name is wrong while an option of
+    the same group that the goal does name is checked, or None: for a radio button it takes
+    that one's place ("First class" for the goal's "Second class"), for a checkbox it adds
+    what no one asked for (a second passenger beside the goal's Zhu Yu). Asked again after
+    the refused re-tap of the checked "Second class", the model chose "First class"."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    if item is None or not item.checkable or item.checked or date_cell(item) is not None:
+        return None
+    if _goal_chooses(item, goal):
+        return None
+    chosen = [it for it in _choice_group(view, item) if it.checked and _goal_chooses(it, goal)]
+    if not chosen:
+        return None
+    how = "take the place of" if role_word(item.role) == "radio" else "be chosen beside"
+    return (
+        f'[{item.id}] "{label_of(item)}" would {how} [{chosen[0].id}] '
+        f'"{label_of(chosen[0])}", which the goal names'
+    )
+
+
+def form_done(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap on an option (refused: it would clear or replace one the goal names) turned into
+    a tap on the screen's one button that goes on ("Submit order", "Search", "Buy", …) when
+    every option on the screen that the goal names is checked; and why (None when
+    unchanged). The model fiddles with a train order's seat classes and passengers, all as
+    the goal says, for the rest of its steps."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return action, None
+    tapped = view.item(action.element)
+    if tapped is None or not tapped.checkable:
+        return action, None
+    named = [it for it in view.items if it.checkable and _goal_chooses(it, goal)]
+    buttons = [
+        it
+        for it in view.items
+        if it.clickable
+        and it.enabled
+        and not it.checkable
+        and (_PROCEED.match(label_of(it)) or _SEARCH.match(label_of(it)))
+    ]
+    if not named or not all(it.checked for it in named) or len(buttons) != 1:
+        return action, None
+    shown = ", ".join(f'[{it.id}] "{label_of(it)}"' for it in named)
+    return TapAction(element=buttons[0].id), (
+        f"what the goal chooses here is chosen ({shown}): [{buttons[0].id}] "
+        f'"{label_of(buttons[0])}" goes on'
     )

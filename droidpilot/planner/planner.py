@@ -23,18 +23,23 @@ from droidpilot.planner.ground import (
     count_off_goal,
     date_cell,
     date_off_goal,
+    day_to_goal,
     false_raise,
+    finish_sold_out,
+    form_done,
     ground_answer,
     ground_app,
     ground_cited,
     ground_date,
     ground_named,
     ground_pin,
+    leaves_choice,
     leaves_sought,
     names_in,
     ordered_row,
     scroll_for_answer,
     selected_tab,
+    sold_out_tap,
     step_to_goal,
     tab_for_unseen,
     tab_key,
@@ -387,6 +392,9 @@ class Planner:
         in turn; the tab search goes to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
+        ended, sold_out = finish_sold_out(action, obs.view, goal)
+        if sold_out is not None:
+            return ended, sold_out
         tabbed, to_tab = tab_for_unseen(thought, action, obs.view, goal, self._tabs_tried)
         element = _element_of(tabbed)
         tab = obs.view.item(element) if element is not None else None
@@ -400,6 +408,8 @@ class Planner:
             step_to_goal(action, obs.view, goal),
             ordered_row(action, obs.view, goal),
             write_quote(action, obs.view, goal),
+            day_to_goal(action, obs.view, goal),
+            form_done(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -491,6 +501,7 @@ class Planner:
             or date_off_goal(action, obs.view, goal)
             or unwritten_quote(action, obs.view, goal)
             or wrong_item(action, obs.view, goal)
+            or leaves_choice(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True
@@ -527,7 +538,7 @@ class Planner:
                 ),
                 False,
             )
-        left = leaves_sought(action, obs.view, goal)
+        left = leaves_sought(action, obs.view, goal) or sold_out_tap(action, obs.view, goal)
         if left is not None:
             return element, left, False
         return None

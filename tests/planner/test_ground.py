@@ -20,7 +20,10 @@ from droidpilot.planner.ground import (
     count_off_goal,
     date_off_goal,
     dates_in,
+    day_to_goal,
     false_raise,
+    finish_sold_out,
+    form_done,
     goal_count,
     ground_answer,
     ground_app,
@@ -29,12 +32,14 @@ from droidpilot.planner.ground import (
     ground_named,
     ground_pin,
     label_of,
+    leaves_choice,
     leaves_sought,
     misread_name,
     names_in,
     ordered_items,
     ordered_row,
     scroll_for_answer,
+    sold_out_tap,
     step_to_goal,
     tab_for_unseen,
     tab_key,
@@ -50,6 +55,7 @@ from droidpilot.policy.trajectory import read_steps
 from droidpilot.tasks.registry import get
 from droidpilot.types import (
     AnswerAction,
+    FinishAction,
     KeyAction,
     LongPressAction,
     Observation,
@@ -566,7 +572,8 @@ def test_a_reply_asked_again_that_keeps_the_element_is_carried_out_as_it_was() -
 
 def test_a_tap_that_would_clear_a_checked_item_the_goal_names_is_asked_again() -> None:
     """The order form ticks the goal's passenger already; the model taps it "because the goal
-    names it", which would untick it."""
+    names it", which would untick it. All the goal names being chosen, the planner goes on
+    with "Submit order" in its place without asking again (:func:`form_done`)."""
     obs, goal = _oracle_until("TravelBookTrain", 2000, "Submit order")
     checked = [it for it in obs.view.items if it.checkable and it.checked and " " in label_of(it)]
     person = next(it for it in checked if label_of(it).split(" ")[0] in goal)
@@ -582,9 +589,9 @@ def test_a_tap_that_would_clear_a_checked_item_the_goal_names_is_asked_again() -
     backend = ScriptedBackend(lambda req: submit_reply if req.avoid_ids else tap_person)
     planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
     d = planner.decide(goal, obs)
-    assert backend.requests[-1].avoid_ids == (person.id,)
+    assert len(backend.requests) == 1  # not asked again: the next step is plain
     assert d.action == TapAction(element=submit)
-    assert any("checked" in r for r in d.repairs), d.repairs
+    assert any("checked" in r and '"Submit order" goes on' in r for r in d.repairs), d.repairs
     # the sentence about another element (grounding moves a tap on the wrong row to the
     # one showing the name): still refused
     seat = next(it for it in obs.view.items if it.checkable and not it.checked)
@@ -595,7 +602,7 @@ def test_a_tap_that_would_clear_a_checked_item_the_goal_names_is_asked_again() -
     backend = ScriptedBackend(lambda req: submit_reply if req.avoid_ids else moved_here)
     planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
     assert planner.decide(goal, obs).action == TapAction(element=submit)
-    assert backend.requests[-1].avoid_ids == (person.id,)
+    assert len(backend.requests) == 1
     # a checked item the thought does not say the goal names: tapped as asked
     plain = f"<think>[{person.id}] is next.</think>\ntap({person.id})"
     planner = Planner(ScriptedBackend([plain]), PlannerConfig(plan_first=False, ask_again=True))
@@ -1644,3 +1651,164 @@ def test_the_tab_search_goes_to_each_tab_once_for_a_dish_the_restaurant_lacks() 
             searched.append(d.action.element or 0)
         device.perform(d.action)  # type: ignore[arg-type]
     assert sorted(searched) == sorted(i for label, i in tabs.items() if label != "Dumplings")
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang"),
+    [
+        ("FoodGoOrderSoldOutDish", "en"),
+        ("FoodGoOrderSoldOutDish", "zh"),
+        ("MealDashOrderSoldOutDish", "en"),
+        ("MealDashOrderSoldOutDish", "zh"),
+    ],
+)
+def test_a_tap_on_the_goals_sold_out_dish_ends_the_task_as_infeasible(
+    tmp_path: Path, task_id: str, lang: str
+) -> None:
+    """The shipped model tapped the sold-out Pepperoni Pizza's description, then the menu's
+    "Pizza" header, then Chicken Wings. A tap on a line of the goal's sold-out dish (no row to
+    open) is refused, and the planner ends the task with ``finish(infeasible)`` naming it;
+    the task's own check accepts that end. Another restaurant's sold-out dish of the same
+    name, another dish and a tappable row are left alone."""
+    task = get(task_id).instantiate(2000, lang=lang)
+    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
+    script = OracleScript(task, watched)
+    sold = "Sold out" if lang == "en" else "已售罄"
+    seen: list[Observation] = []
+
+    def reply(req: CompletionRequest) -> str:
+        screen = req.messages[-1].content
+        if f'"{sold}"' not in screen:
+            return script(req)
+        lines = screen.splitlines()
+        at = next(k for k, line in enumerate(lines) if line.endswith(f'"{sold}"'))
+        description = re.match(r"\[(\d+)\]", lines[at - 2])
+        assert description is not None
+        seen.append(watched.observe())
+        return f"<think>I tap the dish.</think>\ntap({description.group(1)})"
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
+    script.close()
+    assert res.success, res.episode.reason
+    last = read_steps(res.episode_dir)[-1]
+    assert any("sold out at" in r for r in last.repairs), last.repairs
+    obs = seen[0]
+    goal = task.goal
+    dish = ordered_items(goal)[0]
+    lines = [it for it in obs.view.items if label_of(it) == dish]
+    assert len(lines) == 1, obs.view.text
+    assert not lines[0].clickable
+    tap = TapAction(element=lines[0].id)
+    assert sold_out_tap(tap, obs.view, goal) is not None
+    ended, why = finish_sold_out(tap, obs.view, goal)
+    assert why is not None
+    assert isinstance(ended, FinishAction)
+    assert ended.status == "infeasible"
+    assert dish in ended.message
+    row = next(it for it in obs.view.items if it.clickable and " | " in it.text)
+    assert sold_out_tap(TapAction(element=row.id), obs.view, goal) is None
+    # the same dish sold out at a restaurant the goal does not name: nothing is concluded
+    title = next(it for it in obs.view.items if not it.clickable and label_of(it) in goal)
+    elsewhere = goal.replace(label_of(title), "Nowhere Diner")
+    assert sold_out_tap(tap, obs.view, elsewhere) is None
+    assert finish_sold_out(tap, obs.view, elsewhere)[1] is None
+    # a dish that is not sold out: nothing either
+    other = next(label_of(it) for it in obs.view.items if it.clickable and " | " in it.text)
+    assert finish_sold_out(tap, obs.view, goal.replace(dish, other))[1] is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_buy_on_a_day_the_goal_does_not_name_scrolls_to_its_day_and_ends_it_sold_out(
+    tmp_path: Path, lang: str
+) -> None:
+    """The shipped model tapped "Buy" on the ticket page's first day for "on March 24", a
+    sold-out day further along the strip. Refused (the day is not the goal's), the tap
+    becomes a scroll of the day strip toward the goal's day, then a tap on it; on that day,
+    sold out, the planner ends the task with ``finish(infeasible)``. A model that only ever
+    says "Buy" gets the task right."""
+    task = get("TicketsBuySoldOutDay").instantiate(2000, lang=lang)
+    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
+    script = OracleScript(task, watched)
+    buy_words = "Buy" if lang == "en" else "立即购买"
+
+    def reply(req: CompletionRequest) -> str:
+        buy = re.search(rf'\[(\d+)\] button "{buy_words}"', req.messages[-1].content)
+        if buy is None:
+            return script(req)
+        return f"<think>Everything is set, so I book it.</think>\ntap({buy.group(1)})"
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
+    script.close()
+    assert res.success, res.episode.reason
+    repairs = [r for s in read_steps(res.episode_dir) for r in s.repairs]
+    assert any("scroll it right toward it" in r for r in repairs), repairs
+    assert any("finish(infeasible" in r for r in repairs), repairs
+    # a day of the goal that shows in the strip and can be had: "Buy" becomes a tap on it
+    _, obs, goal = _oracle_at("TicketsBuySoldOutDay", 2000, "AttractionActivity", lang)
+    buy = next(it for it in obs.view.items if label_of(it) == buy_words)
+    day = next(it for it in obs.view.items if label_of(it) == "2025-03-16")
+    later = re.sub(r"March 24|3月24日", "March 16" if lang == "en" else "3月16日", goal)
+    assert day_to_goal(TapAction(element=buy.id), obs.view, later) == (
+        TapAction(element=day.id),
+        f'[{day.id}] "2025-03-16" is the goal\'s day',
+    )
+    first = re.sub(r"March 24|3月24日", "March 14" if lang == "en" else "3月14日", goal)
+    assert day_to_goal(TapAction(element=buy.id), obs.view, first)[1] is None  # chosen already
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_option_that_replaces_or_joins_the_goals_chosen_one_is_refused(lang: str) -> None:
+    """A train order with the goal's seat class and passenger checked. Asked again after a
+    refused re-tap of the checked "Second class", the shipped model chose "First class" (a
+    radio button: it takes the class's place), and later a second passenger (a checkbox: one
+    more ticket). Both are refused; an option the goal names, one of a group where nothing
+    the goal names is chosen (the seat), and a button are not. With everything the goal
+    names chosen, the refused tap becomes the order's one button that goes on."""
+    device, obs, goal = _oracle_at("TravelBookTrain", 2000, "OrderFillActivity", lang)
+    radios = [it for it in obs.view.items if it.checkable and " radio " in _line(obs, it.id)]
+    boxes = [it for it in obs.view.items if it.checkable and " checkbox " in _line(obs, it.id)]
+    chosen_class = next(it for it in radios[:3] if it.checked)
+    other_class = next(it for it in radios[:3] if not it.checked)
+    person = next(it for it in boxes if it.checked)
+    other_person = next(it for it in boxes if not it.checked)
+    seat = next(it for it in radios[3:] if not it.checked)
+    why = leaves_choice(TapAction(element=other_class.id), obs.view, goal)
+    assert why is not None
+    assert f"[{chosen_class.id}]" in why
+    assert "take the place of" in why
+    why = leaves_choice(TapAction(element=other_person.id), obs.view, goal)
+    assert why is not None
+    assert f"[{person.id}]" in why
+    assert "beside" in why
+    assert leaves_choice(TapAction(element=seat.id), obs.view, goal) is None
+    assert leaves_choice(TapAction(element=chosen_class.id), obs.view, goal) is None
+    submit = next(it for it in obs.view.items if it.clickable and not it.checkable and (
+        label_of(it) in ("Submit order", "提交订单")))  # fmt: skip
+    done, how = form_done(TapAction(element=chosen_class.id), obs.view, goal)
+    assert done == TapAction(element=submit.id), how
+    assert form_done(TapAction(element=submit.id), obs.view, goal)[1] is None
+    # the planner: a re-tap of the checked class becomes the order's "Submit order"
+    words = label_of(chosen_class).split(" ¥")[0]
+    cite = f'[{chosen_class.id}] "{label_of(chosen_class)}"'
+    first = (
+        f"<think>The goal names the seat class {words}. {cite} shows it, so I tap it.</think>"
+        if lang == "en"
+        else f"<think>目标指定的席别是{words}。{cite}正是它，点击它。</think>"
+    ) + f"\ntap({chosen_class.id})"
+    again = f"<think>I set it.</think>\ntap({other_class.id})"
+    backend = ScriptedBackend(lambda req: again if req.avoid_ids else first)
+    config = PlannerConfig(plan_first=False, ask_again=True)
+    decision = Planner(backend, config).decide(goal, obs)
+    assert decision.action == TapAction(element=submit.id), decision.repairs
+    assert decision.withheld == ""
+    # the goal's passenger not chosen: nothing is done yet, and asked again the other class
+    # is refused in turn, so the re-tap is withheld
+    device.perform(TapAction(element=person.id))
+    device.perform(TapAction(element=other_person.id))
+    unset = device.observe()
+    assert form_done(TapAction(element=chosen_class.id), unset.view, goal)[1] is None
+    decision = Planner(backend, config).decide(goal, unset)
+    assert decision.action == TapAction(element=chosen_class.id)
+    assert "which the goal names" in decision.withheld
