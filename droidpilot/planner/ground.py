@@ -85,6 +85,7 @@ from droidpilot.types import (
 
 __all__ = [
     "LABEL_CHARS",
+    "answer_off_day",
     "asks_question",
     "count_off_goal",
     "date_cell",
@@ -778,8 +779,20 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     "Buy" on a ticket page still on the first day for "on March 24", and pays for the wrong
     day."""
     item = _going_on(action, view, _PROCEED, _SEARCH)
-    wanted = dates_in(goal) if item is not None else set()
-    if item is None or not wanted:
+    day = _off_day(view, goal) if item is not None else None
+    if item is None or day is None:
+        return None
+    return (
+        f'[{item.id}] goes on with the day [{day.id}] "{label_of(day)}", which the goal does '
+        "not name"
+    )
+
+
+def _off_day(view: ScreenView, goal: str) -> ViewItem | None:
+    """The screen's chosen day when the goal names days and not that one (for
+    :func:`date_off_goal`), else None."""
+    wanted = dates_in(goal)
+    if not wanted:
         return None
     days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
     chosen = days if len(days) == 1 else [it for it in days if it.selected or it.checked]
@@ -789,11 +802,22 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     for day in chosen:
         shown = dates_in(label_of(day))
         if shown and not shown & wanted:
-            return (
-                f'[{item.id}] goes on with the day [{day.id}] "{label_of(day)}", which '
-                "the goal does not name"
-            )
+            return day
     return None
+
+
+def answer_off_day(action: Action, view: ScreenView, goal: str) -> tuple[int, str] | None:
+    """The chosen day and why an answer read on a screen whose chosen day (a strip's, a
+    form's: as :func:`date_off_goal` reads it) is one the goal does not name is wrong, or
+    None: "How many Adult tickets … are left on March 18?" answered on the ticket page as it
+    opens, on March 15."""
+    day = _off_day(view, goal) if isinstance(action, AnswerAction) else None
+    if day is None:
+        return None
+    return day.id, (
+        f'the screen shows the day [{day.id}] "{label_of(day)}", which the goal does not '
+        "name: the answer is not read on the goal's day"
+    )
 
 
 #: words a goal quotes to be written: "no cilantro please", “不要香菜”, 「…」
@@ -1234,9 +1258,10 @@ def day_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
     into the step toward the goal's day: a tap on the day (a strip's day, a date field the
     goal's day shows in), the form's one date field (which opens its date picker), or, when
     no day of the goal shows in a strip of days, a scroll of the strip toward it (right for a
-    later day, left for an earlier one); and why (None when unchanged). The demonstrations
-    pick the day, then buy: the model taps "Buy" on the first day for "on March 24"."""
-    if date_off_goal(action, view, goal) is None:
+    later day, left for an earlier one); and why (None when unchanged). The same for an
+    answer read on another day (:func:`answer_off_day`). The demonstrations pick the day,
+    then buy or read: the model taps "Buy" on the first day for "on March 24"."""
+    if date_off_goal(action, view, goal) is None and answer_off_day(action, view, goal) is None:
         return action, None
     wanted = dates_in(goal)
     days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
+    answer_off_day,
     count_off_goal,
     date_cell,
     date_off_goal,
@@ -489,7 +490,9 @@ class Planner:
             unasked = unasked_answer(action, goal)
             if unasked is not None:
                 return _element_of_thought(thought, obs), unasked, True
-            unread = unread_answer(thought, action, obs.view, goal)
+            unread = unread_answer(thought, action, obs.view, goal) or answer_off_day(
+                action, obs.view, goal
+            )
             return (*unread, True) if unread is not None else None
         element = _element_of(action)
         if element is None or isinstance(action, ParseFailure):

@@ -17,6 +17,7 @@ from droidpilot.device.sim import SimDevice, SimPhone
 from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import (
+    answer_off_day,
     count_off_goal,
     date_off_goal,
     dates_in,
@@ -1812,3 +1813,50 @@ def test_an_option_that_replaces_or_joins_the_goals_chosen_one_is_refused(lang: 
     decision = Planner(backend, config).decide(goal, unset)
     assert decision.action == TapAction(element=chosen_class.id)
     assert "which the goal names" in decision.withheld
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_answer_read_on_a_day_the_goal_does_not_name_goes_to_the_goals_day(
+    tmp_path: Path, lang: str
+) -> None:
+    """ "How many Adult tickets for West Lake Cruise are left on March 18?": the shipped model
+    answered on the ticket page as it opened, on another day. An answer on a screen whose
+    chosen day is not the goal's is refused, and the planner goes to the goal's day (the day
+    strip scrolled, the day tapped); a model that reads the count wherever it is then
+    answers right. An answer on the goal's day, or on a screen with no days, passes."""
+    task = get("TicketsAskRemaining").instantiate(2000, lang=lang)
+    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
+    script = OracleScript(task, watched)
+    left = re.compile(r"\[\d+\] \"¥[\d.]+ · (?:(\d+) left|剩余(\d+)张)\"")
+
+    def reply(req: CompletionRequest) -> str:
+        screen = req.messages[-1].content
+        count = left.search(screen)
+        if count is None:
+            return script(req)
+        number = count.group(1) or count.group(2)
+        return f'<think>The goal asks a question.</think>\nanswer("{number}")'
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
+    script.close()
+    assert res.success, res.episode.reason
+    repairs = [r for s in read_steps(res.episode_dir) for r in s.repairs]
+    assert any("not read on the goal's day" in r and "scroll it right" in r for r in repairs)
+    assert any("is the goal's day" in r for r in repairs), repairs
+    # the first screen it answered on: the page as it opened
+    _, obs, goal = _oracle_at("TicketsAskRemaining", 2000, "AttractionActivity", lang)
+    answer = AnswerAction(text="23")
+    assert unread_answer("", answer, obs.view, goal) is None
+    day, why = answer_off_day(answer, obs.view, goal) or (None, "")
+    assert day is not None
+    assert obs.view.item(day).selected  # type: ignore[union-attr]
+    assert "not read on the goal's day" in why
+    chosen = dates_in(label_of(obs.view.item(day)))  # type: ignore[arg-type]
+    ((month, date),) = chosen
+    same = re.sub(
+        r"March \d+|\d+月\d+日", f"March {date}" if lang == "en" else f"{month}月{date}日", goal
+    )
+    assert answer_off_day(answer, obs.view, same) is None
+    assert answer_off_day(answer, obs.view, "How many tickets are left?") is None
+    assert answer_off_day(TapAction(element=day), obs.view, goal) is None
