@@ -96,6 +96,7 @@ __all__ = [
     "finish_sold_out",
     "form_done",
     "goal_count",
+    "goal_tab",
     "ground_answer",
     "ground_app",
     "ground_cited",
@@ -108,6 +109,7 @@ __all__ = [
     "misread_name",
     "named_for",
     "names_in",
+    "off_goal_tab",
     "ordered_items",
     "ordered_row",
     "pin_entered",
@@ -118,6 +120,7 @@ __all__ = [
     "step_to_goal",
     "tab_for_unseen",
     "tab_key",
+    "to_goal_tab",
     "unasked_answer",
     "unread_answer",
     "unseen_name",
@@ -991,7 +994,8 @@ def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
     for, or None. What the goal looks for: the items it orders with a count
     (:func:`ordered_items`), all of which must show here (a second dish may sit under another
     tab), else the names an English goal gives (:func:`_goal_names`). A tab the goal names
-    ("Dumplings" for Soup Dumplings) is never refused. MealDash opens a restaurant on its first
+    ("Dumplings" for Soup Dumplings, "Flights" for "Book flight …": :func:`_tab_said`) is
+    never refused, nor is a form's text field a row. MealDash opens a restaurant on its first
     tab, and the model taps "Sides" with Shrimp and Chive Dumplings on the screen, then looks
     for them under every other tab."""
     if not isinstance(action, TapAction) or action.element is None:
@@ -999,8 +1003,10 @@ def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
     tab = view.item(action.element)
     if tab is None or not _is_tab(tab) or tab.selected or fold(label_of(tab)) in fold(goal):
         return None
+    if _tab_said(tab, goal):
+        return None  # "Flights" for "Book flight CZ4151"
     ordered = ordered_items(goal)
-    rows = [it for it in view.items if it.clickable and not _is_tab(it)]
+    rows = [it for it in view.items if it.clickable and not it.editable and not _is_tab(it)]
     shown = {
         name: row
         for name in ordered or _goal_names(goal)
@@ -1374,3 +1380,51 @@ def form_done(action: Action, view: ScreenView, goal: str) -> tuple[Action, str 
         f"what the goal chooses here is chosen ({shown}): [{buttons[0].id}] "
         f'"{label_of(buttons[0])}" goes on'
     )
+
+
+def _tab_said(tab: ViewItem, goal: str) -> bool:
+    """Whether the goal says a tab's word as a word of its own in lower case, with or without
+    a plural "s" ("Flights" in "Book flight CZ4151"; not "Dumplings" in the name "Auntie
+    Wang's Dumplings"); four letters at least. A Chinese goal writes names and words alike,
+    and is never read this way."""
+    word = label_of(tab).lower()
+    if len(word) < 4 or not re.fullmatch(r"[a-z]+", word):
+        return False
+    stem = word[:-1] if word.endswith("s") else word
+    return re.search(rf"\b{stem}s?\b", goal) is not None
+
+
+def goal_tab(view: ScreenView, goal: str) -> ViewItem | None:
+    """The one tab of the screen's tab bar that the goal says (:func:`_tab_said`) when the
+    selected tab is one it does not say, and no item the goal orders shows on a row of this
+    tab; else None. Travel opens on "Trains"; for "Book
+    flight CZ4151" the model types the cities into the train form and books a train."""
+    here = selected_tab(view)
+    if here is None or _tab_said(here, goal) or _dialog_ids(view):
+        return None  # a dialog's buttons come first
+    said = [it for it in view.items if _is_tab(it) and it.clickable and _tab_said(it, goal)]
+    rows = fold(" ".join(it.text for it in view.items if it.clickable and not _is_tab(it)))
+    if len(said) != 1 or any(fold(name) in rows for name in ordered_items(goal)):
+        return None
+    return said[0]
+
+
+def off_goal_tab(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why an action on this tab's content (a tap, typing, a scroll: not a tab, not a key) is
+    wrong while the goal's tab (:func:`goal_tab`) is another, or None."""
+    element = getattr(action, "element", None)
+    item = view.item(element) if isinstance(element, int) else None
+    tab = goal_tab(view, goal) if item is not None and not _is_tab(item) else None
+    here = selected_tab(view)
+    if tab is None or here is None:
+        return None
+    return f'[{here.id}] "{label_of(here)}" is not the goal\'s tab: [{tab.id}] "{label_of(tab)}" is'
+
+
+def to_goal_tab(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An action refused by :func:`off_goal_tab` turned into a tap on the goal's tab; and
+    why (None when unchanged)."""
+    tab = goal_tab(view, goal) if off_goal_tab(action, view, goal) is not None else None
+    if tab is None:
+        return action, None
+    return TapAction(element=tab.id), f'[{tab.id}] "{label_of(tab)}" is the goal\'s tab'

@@ -37,6 +37,7 @@ from droidpilot.planner.ground import (
     leaves_choice,
     leaves_sought,
     names_in,
+    off_goal_tab,
     ordered_row,
     scroll_for_answer,
     selected_tab,
@@ -44,6 +45,7 @@ from droidpilot.planner.ground import (
     step_to_goal,
     tab_for_unseen,
     tab_key,
+    to_goal_tab,
     unasked_answer,
     unread_answer,
     unseen_name,
@@ -411,6 +413,7 @@ class Planner:
             write_quote(action, obs.view, goal),
             day_to_goal(action, obs.view, goal),
             form_done(action, obs.view, goal),
+            to_goal_tab(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -541,7 +544,11 @@ class Planner:
                 ),
                 False,
             )
-        left = leaves_sought(action, obs.view, goal) or sold_out_tap(action, obs.view, goal)
+        left = (
+            leaves_sought(action, obs.view, goal)
+            or sold_out_tap(action, obs.view, goal)
+            or off_goal_tab(action, obs.view, goal)
+        )
         if left is not None:
             return element, left, False
         return None

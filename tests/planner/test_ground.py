@@ -26,6 +26,7 @@ from droidpilot.planner.ground import (
     finish_sold_out,
     form_done,
     goal_count,
+    goal_tab,
     ground_answer,
     ground_app,
     ground_cited,
@@ -37,6 +38,7 @@ from droidpilot.planner.ground import (
     leaves_sought,
     misread_name,
     names_in,
+    off_goal_tab,
     ordered_items,
     ordered_row,
     scroll_for_answer,
@@ -44,6 +46,7 @@ from droidpilot.planner.ground import (
     step_to_goal,
     tab_for_unseen,
     tab_key,
+    to_goal_tab,
     unasked_answer,
     unread_answer,
     unwritten_quote,
@@ -1860,3 +1863,42 @@ def test_an_answer_read_on_a_day_the_goal_does_not_name_goes_to_the_goals_day(
     assert answer_off_day(answer, obs.view, same) is None
     assert answer_off_day(answer, obs.view, "How many tickets are left?") is None
     assert answer_off_day(TapAction(element=day), obs.view, goal) is None
+
+
+def test_acting_on_another_tab_than_the_one_the_goal_says_goes_to_the_goals_tab() -> None:
+    """Travel opens on "Trains"; for "Book flight CZ4151 …" the shipped model typed the cities
+    into the train form and booked a train. An action on the content of a tab the goal does
+    not say, while another tab's word is a word of the goal ("flight"), becomes a tap on
+    that tab. A goal that says the selected tab's word ("train"), a tab word inside a name
+    ("Auntie Wang's Dumplings"), a Chinese goal, a dialog over the tabs and a tap on a tab
+    are left alone."""
+    obs, goal = _oracle_until("TravelBookFlight", 2000, '"Trains"')
+    tabs = {label_of(it): it.id for it in obs.view.items if " tab " in f" {_line(obs, it.id)} "}
+    assert list(tabs) == ["Trains", "Flights", "Hotels"], obs.view.text
+    field = next(it.id for it in obs.view.items if it.editable and not it.text.startswith("Hang"))
+    typing = TypeAction(text="Chengdu", element=field)
+    assert goal_tab(obs.view, goal) == obs.view.item(tabs["Flights"])
+    why = off_goal_tab(typing, obs.view, goal)
+    assert why == (
+        f'[{tabs["Trains"]}] "Trains" is not the goal\'s tab: [{tabs["Flights"]}] "Flights" is'
+    )
+    assert to_goal_tab(typing, obs.view, goal)[0] == TapAction(element=tabs["Flights"])
+    assert off_goal_tab(TapAction(element=tabs["Hotels"]), obs.view, goal) is None
+    # the goal's tab is never refused as leaving a row that shows a goal's name (the form's
+    # "From" field shows Hangzhou)
+    assert leaves_sought(TapAction(element=tabs["Flights"]), obs.view, goal) is None
+    assert off_goal_tab(KeyAction(key="back"), obs.view, goal) is None
+    train = "Book train G757 from Hangzhou to Chongqing on March 23, Second class."
+    assert goal_tab(obs.view, train) is None
+    assert goal_tab(obs.view, "Order 1 × Cola from Auntie Wang's Flights.") is None
+    zh, zh_goal = _oracle_until("TravelBookFlight", 2000, '"火车票"', lang="zh")
+    assert goal_tab(zh.view, zh_goal) is None
+    expired, hotel = _oracle_until("TravelBookHotelSessionExpired", 2000, "~ dialog")
+    assert "~ dialog" in expired.view.text
+    assert goal_tab(expired.view, hotel) is None
+    # the planner takes the tab in place of the typing, without asking again
+    reply = f'<think>The goal gives the destination "Chengdu".</think>\ntype("Chengdu", {field})'
+    backend = ScriptedBackend(lambda req: reply)
+    decision = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
+    assert decision.action == TapAction(element=tabs["Flights"])
+    assert len(backend.requests) == 1
