@@ -256,7 +256,10 @@ def misread_name(thought: str, element: int, goal: str) -> tuple[str, str] | Non
     for Steamed Sea Bass. A name the goal does not say and whose first word no goal name
     begins with (a restaurant the demonstrations looked up themselves: "The goal names the
     restaurant Cloud Tea" for the cheapest dish) is not a misreading, nor is the goal's name
-    with more words after it (a passenger row's "Zhu Yu 4300**********8426"); None then."""
+    with more words after it (a passenger row's "Zhu Yu 4300**********8426"); None then. A
+    restaurant's name the goal does not say where the goal orders from one
+    (:data:`_FROM_SHOP`: "1 × Kung Pao Chicken from Spicy Garden") is that one misread: "The
+    goal names the restaurant Burger Barn." on MealDash's list for Spicy Garden."""
     for text, num in _NAMED[0].findall(thought):
         if int(num) != element:
             continue
@@ -279,7 +282,14 @@ def misread_name(thought: str, element: int, goal: str) -> tuple[str, str] | Non
                 return None  # the goal's name and more ("Zhu Yu 4300***8426"): no misreading
             if len(names) == 1:
                 return words, names.pop()
+            shops = _FROM_SHOP.findall(goal) if parts[:i] == ["restaurant"] else []
+            if not names and len(shops) == 1:
+                return words, shops[0]
     return None
+
+
+#: the restaurant an English goal orders from: "… × Kung Pao Chicken from Spicy Garden on"
+_FROM_SHOP = re.compile(r"×[^.;]*?\bfrom ([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*)*)")
 
 
 def names_in(thought: str, goal: str) -> list[str]:
@@ -1245,15 +1255,11 @@ def finish_sold_out(action: Action, view: ScreenView, goal: str) -> tuple[Action
         return action, None
     lines, what = found
     place = _place_named(view, goal)
-    shown = label_of(lines[-1]) if len(lines) > 1 else " ".join(lines[0].text.split())
     day = bool(dates_in(what))
     if _in_chinese(goal):
-        message = (
-            f"{place}{what}已售罄（{shown}）。" if day else f"{place}的{what}已售罄（{shown}）。"
-        )
+        message = f"{place}{what}已售罄。" if day else f"{place}的{what}已售罄。"
     else:
-        at = f"{place} on {what}" if day else f"{what} at {place}"
-        message = f"{at} is sold out ({shown})."
+        message = f"{place} is sold out on {what}." if day else f"{what} is sold out at {place}."
     return FinishAction(status="infeasible", message=message), (
         f'[{lines[0].id}] "{label_of(lines[0])}" shows the goal\'s {what} sold out at {place}'
     )

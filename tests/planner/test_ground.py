@@ -1902,3 +1902,37 @@ def test_acting_on_another_tab_than_the_one_the_goal_says_goes_to_the_goals_tab(
     decision = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
     assert decision.action == TapAction(element=tabs["Flights"])
     assert len(backend.requests) == 1
+
+
+def test_a_restaurant_the_goal_does_not_name_is_read_as_the_one_it_orders_from() -> None:
+    """On MealDash's list, Spicy Garden further down, the shipped model wrote "The goal names
+    the restaurant Burger Barn." and opened it, for "1 × Kung Pao Chicken from Spicy Garden".
+    A restaurant's name the goal does not say, where the goal orders from one, is that one
+    misread: the tap becomes a scroll of the list (the name shows nowhere) or goes to the
+    row that shows it. Not for another kind of name, nor for a goal that orders from no
+    restaurant it names (the cheapest dish's, which the demonstrations look up)."""
+    obs, goal = _oracle_until("MealDashOrderSoldOutDish", 2000, "#restaurant_list")
+    shops = [it for it in obs.view.items if it.clickable and "★" in it.text]
+    shown = {label_of(it) for it in shops}
+    assert "Spicy Garden" in goal
+    first = shops[0]
+    thought = (
+        f"The goal names the restaurant {label_of(first)}. [{first.id}] "
+        f'"{label_of(first)}" shows it, so I tap it.'
+    )
+    assert misread_name(thought, first.id, goal) == (label_of(first), "Spicy Garden")
+    moved, why = ground_named(thought, TapAction(element=first.id), obs.view, goal)
+    if "Spicy Garden" in shown:
+        target = next(it.id for it in shops if label_of(it) == "Spicy Garden")
+        assert moved == TapAction(element=target)
+    else:
+        assert isinstance(moved, ScrollAction)
+    assert why is not None
+    assert "misreads the goal's 'Spicy Garden'" in why
+    dish = thought.replace("the restaurant", "the dish")
+    assert misread_name(dish, first.id, goal) is None
+    cheapest = (
+        "Find the restaurant on MealDash that sells Kung Pao Chicken for the lowest price and "
+        "order it there (as many as its minimum order needs); pay with PIN 337297."
+    )
+    assert misread_name(thought, first.id, cheapest) is None
