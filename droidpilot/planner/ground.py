@@ -110,6 +110,7 @@ __all__ = [
     "named_for",
     "names_in",
     "off_goal_tab",
+    "open_coupons",
     "ordered_items",
     "ordered_row",
     "pin_entered",
@@ -124,6 +125,7 @@ __all__ = [
     "unasked_answer",
     "unread_answer",
     "unseen_name",
+    "unused_coupon",
     "unwritten_quote",
     "write_quote",
     "wrong_item",
@@ -1434,3 +1436,51 @@ def to_goal_tab(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
     if tab is None:
         return action, None
     return TapAction(element=tab.id), f'[{tab.id}] "{label_of(tab)}" is the goal\'s tab'
+
+
+#: a goal that asks for a coupon: "with the coupon that saves the most", "使用优惠最多的红包"
+_COUPON_GOAL = re.compile(r"\b(?:coupons?|vouchers?|promo code)\b|红包|优惠券|优惠", re.I)
+#: a checkout's coupon row: "Coupons | 2 available", "Vouchers | …", "红包 | 2个可用", "优惠券 | …"
+_COUPON_ROW = re.compile(r"(?:coupons?|vouchers?)\b|红包|优惠券", re.I)
+#: a coupon row's applied saving: "Coupons | -¥5", "红包 | -¥5"
+_SAVED = re.compile(r"[-−–]\s*[¥$€£]\s*\d")
+
+
+def _unused_coupon_row(view: ScreenView, goal: str) -> ViewItem | None:
+    """The screen's one tappable coupon row (:data:`_COUPON_ROW`) when the goal asks for a
+    coupon (:data:`_COUPON_GOAL`) and the row shows no saving applied; else None."""
+    if not _COUPON_GOAL.search(goal):
+        return None
+    rows = [it for it in view.items if it.clickable and _COUPON_ROW.match(label_of(it))]
+    if len(rows) != 1 or _SAVED.search(rows[0].text) or _NONE_LEFT.search(rows[0].text):
+        return None
+    return rows[0]
+
+
+#: a coupon row with nothing to choose: "0 available", "暂无可用", "none"
+_NONE_LEFT = re.compile(r"(?<![\d.])0(?![\d.])|暂无|无可用|\bnone\b", re.I)
+
+
+def unused_coupon(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that goes on (:data:`_PROCEED`: "Submit order", "Place order", "提交订单")
+    is wrong while the goal asks for a coupon and the checkout's coupon row shows none
+    applied ("Coupons | 2 available"), or None. The model submitted the order at full price
+    for "with the coupon that saves the most"."""
+    item = _going_on(action, view, _PROCEED)
+    row = _unused_coupon_row(view, goal) if item is not None else None
+    if item is None or row is None:
+        return None
+    return (
+        f"[{item.id}] goes on with no coupon applied, and the goal asks for one: [{row.id}] "
+        f'"{" ".join(row.text.split())}" chooses it'
+    )
+
+
+def open_coupons(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap refused by :func:`unused_coupon` turned into a tap on the coupon row (the
+    coupons to choose from open there); and why (None when unchanged). Which coupon saves
+    the most is the model's to read."""
+    row = _unused_coupon_row(view, goal) if unused_coupon(action, view, goal) else None
+    if row is None:
+        return action, None
+    return TapAction(element=row.id), f'[{row.id}] "{label_of(row)}" opens the coupons'

@@ -38,6 +38,7 @@ from droidpilot.planner.ground import (
     leaves_sought,
     names_in,
     off_goal_tab,
+    open_coupons,
     ordered_row,
     scroll_for_answer,
     selected_tab,
@@ -49,6 +50,7 @@ from droidpilot.planner.ground import (
     unasked_answer,
     unread_answer,
     unseen_name,
+    unused_coupon,
     unwritten_quote,
     write_quote,
     wrong_item,
@@ -414,6 +416,7 @@ class Planner:
             day_to_goal(action, obs.view, goal),
             form_done(action, obs.view, goal),
             to_goal_tab(action, obs.view, goal),
+            open_coupons(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -508,6 +511,7 @@ class Planner:
             or unwritten_quote(action, obs.view, goal)
             or wrong_item(action, obs.view, goal)
             or leaves_choice(action, obs.view, goal)
+            or unused_coupon(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

@@ -39,6 +39,7 @@ from droidpilot.planner.ground import (
     misread_name,
     names_in,
     off_goal_tab,
+    open_coupons,
     ordered_items,
     ordered_row,
     scroll_for_answer,
@@ -49,6 +50,7 @@ from droidpilot.planner.ground import (
     to_goal_tab,
     unasked_answer,
     unread_answer,
+    unused_coupon,
     unwritten_quote,
     write_quote,
     wrong_item,
@@ -1936,3 +1938,49 @@ def test_a_restaurant_the_goal_does_not_name_is_read_as_the_one_it_orders_from()
         "order it there (as many as its minimum order needs); pay with PIN 337297."
     )
     assert misread_name(thought, first.id, cheapest) is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang"),
+    [
+        ("FoodGoApplyBestCoupon", "en"),
+        ("FoodGoApplyBestCoupon", "zh"),
+        ("MealDashApplyBestCoupon", "en"),
+        ("MealDashApplyBestCoupon", "zh"),
+    ],
+)
+def test_submitting_with_no_coupon_for_a_goal_that_asks_for_one_opens_the_coupons(
+    task_id: str, lang: str
+) -> None:
+    """ "Order 4 × Sour Plum Drink … with the coupon that saves the most": the shipped model
+    submitted at full price. Going on while the checkout's coupon row shows none applied is
+    refused, and the planner opens the coupons instead; once one is applied (the oracle
+    chooses), or for a goal that asks for none, submitting passes."""
+    _, obs, goal = _oracle_at(task_id, 2000, "CheckoutActivity", lang)
+    proceed = re.compile(r"Submit order|Place order|提交订单|下单")
+    submit = next(it for it in obs.view.items if it.clickable and proceed.fullmatch(label_of(it)))
+    tap = TapAction(element=submit.id)
+    why = unused_coupon(tap, obs.view, goal)
+    assert why is not None
+    opened, how = open_coupons(tap, obs.view, goal)
+    assert how is not None
+    row = obs.view.item(opened.element)  # type: ignore[union-attr]
+    assert row is not None
+    assert re.match(r"Coupons|Vouchers|红包|优惠券", label_of(row)), row.text
+    plain = re.sub(
+        r",? ?with the coupon that saves the most|，?使用优惠最多的(?:红包|优惠券)", "", goal
+    )
+    assert plain != goal
+    assert unused_coupon(tap, obs.view, plain) is None
+    # the planner opens the coupons without asking again
+    reply = f"<think>The order is filled in, so I place it.</think>\ntap({submit.id})"
+    backend = ScriptedBackend(lambda req: reply)
+    decision = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
+    assert decision.action == TapAction(element=row.id)
+    assert len(backend.requests) == 1
+    # the oracle applies the best coupon: back on the checkout, submitting passes
+    _, applied, _ = _oracle_at(task_id, 2000, "CheckoutActivity", lang, after=1)
+    again = next(
+        it for it in applied.view.items if it.clickable and proceed.fullmatch(label_of(it))
+    )
+    assert unused_coupon(TapAction(element=again.id), applied.view, goal) is None
