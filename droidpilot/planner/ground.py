@@ -110,11 +110,13 @@ __all__ = [
     "named_for",
     "names_in",
     "off_goal_tab",
+    "off_records",
     "open_coupons",
     "ordered_items",
     "ordered_row",
     "pin_entered",
     "raised_item",
+    "records_item",
     "scroll_for_answer",
     "selected_tab",
     "sold_out_tap",
@@ -122,6 +124,7 @@ __all__ = [
     "tab_for_unseen",
     "tab_key",
     "to_goal_tab",
+    "to_records",
     "unasked_answer",
     "unread_answer",
     "unseen_name",
@@ -1484,3 +1487,53 @@ def open_coupons(action: Action, view: ScreenView, goal: str) -> tuple[Action, s
     if row is None:
         return action, None
     return TapAction(element=row.id), f'[{row.id}] "{label_of(row)}" opens the coupons'
+
+
+#: a goal about the user's own past order or booking: "Order my last FoodGo order again",
+#: "Cancel my train ticket", "When is my MealDash order … expected", "上一单", "退掉我…的火车票"
+_MY_RECORDS = re.compile(
+    r"\bmy (?:[\w'-]+ ){0,3}?(?:orders?|tickets?|bookings?|reservations?)\b"
+    r"|上一单|我在.{0,20}?订单|退掉我",
+    re.I,
+)
+#: the button or tab that lists them: "My orders", "Orders", "My trips", "订单", "我的行程"
+_RECORDS = re.compile(r"(?:my )?(?:orders|trips|bookings)|(?:我的)?(?:订单|行程)", re.I)
+
+
+def records_item(view: ScreenView, goal: str) -> ViewItem | None:
+    """The screen's one tappable, unselected item that lists the user's orders or bookings
+    (:data:`_RECORDS`) when the goal is about one of them (:data:`_MY_RECORDS`) and no dialog
+    is open; else None."""
+    if not _MY_RECORDS.search(goal) or _dialog_ids(view):
+        return None
+    found = [
+        it
+        for it in view.items
+        if it.clickable and not it.selected and _RECORDS.fullmatch(label_of(it))
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def off_records(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why an action on anything else of a screen that has the list of the user's orders a
+    tap away (:func:`records_item`) is wrong for a goal about one of them, or None: the
+    model typed the cities of "Cancel my train ticket for G852 …" into the search form and
+    booked a new ticket, and opened Noodle Bar 88 for "Order my last FoodGo order (from
+    Noodle Bar 88) again" and ordered a dish it had never ordered."""
+    element = getattr(action, "element", None)
+    records = records_item(view, goal) if isinstance(element, int) else None
+    if records is None or element == records.id:
+        return None
+    return (
+        f"the goal is about an order or booking of its own: [{records.id}] "
+        f'"{label_of(records)}" lists them'
+    )
+
+
+def to_records(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An action refused by :func:`off_records` turned into a tap on the list of the user's
+    orders; and why (None when unchanged)."""
+    records = records_item(view, goal) if off_records(action, view, goal) else None
+    if records is None:
+        return action, None
+    return TapAction(element=records.id), f'[{records.id}] "{label_of(records)}" lists them'

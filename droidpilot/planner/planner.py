@@ -38,6 +38,7 @@ from droidpilot.planner.ground import (
     leaves_sought,
     names_in,
     off_goal_tab,
+    off_records,
     open_coupons,
     ordered_row,
     scroll_for_answer,
@@ -47,6 +48,7 @@ from droidpilot.planner.ground import (
     tab_for_unseen,
     tab_key,
     to_goal_tab,
+    to_records,
     unasked_answer,
     unread_answer,
     unseen_name,
@@ -417,6 +419,7 @@ class Planner:
             form_done(action, obs.view, goal),
             to_goal_tab(action, obs.view, goal),
             open_coupons(action, obs.view, goal),
+            to_records(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -552,6 +555,7 @@ class Planner:
             leaves_sought(action, obs.view, goal)
             or sold_out_tap(action, obs.view, goal)
             or off_goal_tab(action, obs.view, goal)
+            or off_records(action, obs.view, goal)
         )
         if left is not None:
             return element, left, False

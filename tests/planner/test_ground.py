@@ -39,15 +39,18 @@ from droidpilot.planner.ground import (
     misread_name,
     names_in,
     off_goal_tab,
+    off_records,
     open_coupons,
     ordered_items,
     ordered_row,
+    records_item,
     scroll_for_answer,
     sold_out_tap,
     step_to_goal,
     tab_for_unseen,
     tab_key,
     to_goal_tab,
+    to_records,
     unasked_answer,
     unread_answer,
     unused_coupon,
@@ -1984,3 +1987,48 @@ def test_submitting_with_no_coupon_for_a_goal_that_asks_for_one_opens_the_coupon
         it for it in applied.view.items if it.clickable and proceed.fullmatch(label_of(it))
     )
     assert unused_coupon(TapAction(element=again.id), applied.view, goal) is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang", "records"),
+    [
+        ("FoodGoReorderLast", "en", "Orders"),
+        ("FoodGoReorderLast", "zh", None),
+        ("MealDashReorderLast", "en", "My orders"),
+        ("TravelCancelBooking", "en", "My trips"),
+        ("TravelCancelBooking", "zh", None),
+    ],
+)
+def test_a_goal_about_its_own_order_goes_to_the_list_of_orders_first(
+    task_id: str, lang: str, records: str | None
+) -> None:
+    """ "Order my last FoodGo order (from Noodle Bar 88) again": the shipped model opened the
+    restaurant and ordered a dish never ordered before; for "Cancel my train ticket for
+    G852 …" it typed the cities into the search form and booked another ticket. On a screen
+    with the list of the user's orders a tap away, any other action is refused for such a
+    goal and the planner opens the list; a goal that orders something new is left alone."""
+    obs, goal = _oracle_until(task_id, 2000, "MainActivity")
+    found = records_item(obs.view, goal)
+    if records is None:  # the Chinese goal's: whatever the button says, it is found once
+        assert found is not None, obs.view.text
+        records = label_of(found)
+    assert found is not None
+    assert label_of(found) == records
+    other = next(
+        it
+        for it in obs.view.items
+        if it.clickable and it.id != found.id and not _is_tab_line(obs, it)
+    )
+    tap = TapAction(element=other.id)
+    assert off_records(tap, obs.view, goal) is not None
+    assert to_records(tap, obs.view, goal) == (
+        TapAction(element=found.id),
+        f'[{found.id}] "{records}" lists them',
+    )
+    assert off_records(TapAction(element=found.id), obs.view, goal) is None
+    new = "Order 1 × Cola from Bashu Kitchen on FoodGo and pay with PIN 123456."
+    assert off_records(tap, obs.view, new) is None
+
+
+def _is_tab_line(obs: Observation, item: ViewItem) -> bool:
+    return " tab " in f" {_line(obs, item.id)} "
