@@ -121,6 +121,7 @@ __all__ = [
     "selected_tab",
     "sold_out_tap",
     "step_to_goal",
+    "strip_day_off_goal",
     "tab_for_unseen",
     "tab_key",
     "to_goal_tab",
@@ -814,7 +815,7 @@ def _off_day(view: ScreenView, goal: str) -> ViewItem | None:
         return None
     days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
     chosen = days if len(days) == 1 else [it for it in days if it.selected or it.checked]
-    if len(days) > 1 and not chosen:  # the strip's chosen day scrolled away: its summary line
+    if _strip_days(view) and not chosen:  # the strip's chosen day scrolled away: its summary
         chosen = [it for it in view.items if not it.clickable and len(dates_in(it.text)) == 1]
         chosen = chosen if len(chosen) == 1 else []
     for day in chosen:
@@ -822,6 +823,42 @@ def _off_day(view: ScreenView, goal: str) -> ViewItem | None:
         if shown and not shown & wanted:
             return day
     return None
+
+
+def _strip_days(view: ScreenView) -> list[ViewItem]:
+    """The days of a strip of days ("2025-03-19 | Wed, Mar 19 | Available"): two or more
+    tappable items whose words are a date written 2025-03-19, in a list that scrolls
+    sideways (:func:`_strip_of`); [] for a form's date fields (a stay's check-in and
+    check-out)."""
+    days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+    strip = _strip_of(view, days) if len(days) > 1 else None
+    if strip is None or strip.bounds.width <= 2 * strip.bounds.height:
+        return []
+    return days
+
+
+def _strip_of(view: ScreenView, days: list[ViewItem]) -> ViewItem | None:
+    """The smallest scrollable item that holds every one of ``days``, if any."""
+    strips = [
+        it
+        for it in view.items
+        if it.scrollable and all(it.bounds.contains(*day.tap) for day in days)
+    ]
+    return min(strips, key=lambda it: it.bounds.area, default=None)
+
+
+def strip_day_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on a day of a strip of days (:func:`_strip_days`) that the goal does not
+    name is wrong, when it names days; None otherwise. Choosing a day on a ticket page
+    resets its counts: the model, sent along the strip toward "March 24", tapped each day it
+    passed (March 19, 21, 23, 25) and raised the count again each time."""
+    wanted = dates_in(goal)
+    if not wanted or not isinstance(action, TapAction) or action.element is None:
+        return None
+    day = next((it for it in _strip_days(view) if it.id == action.element), None)
+    if day is None or dates_in(label_of(day)) & wanted:
+        return None
+    return f'[{day.id}] "{label_of(day)}" is a day the goal does not name'
 
 
 def answer_off_day(action: Action, view: ScreenView, goal: str) -> tuple[int, str] | None:
@@ -1276,9 +1313,14 @@ def day_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
     goal's day shows in), the form's one date field (which opens its date picker), or, when
     no day of the goal shows in a strip of days, a scroll of the strip toward it (right for a
     later day, left for an earlier one); and why (None when unchanged). The same for an
-    answer read on another day (:func:`answer_off_day`). The demonstrations pick the day,
+    answer read on another day (:func:`answer_off_day`) and a tap on another day of the
+    strip (:func:`strip_day_off_goal`). The demonstrations pick the day,
     then buy or read: the model taps "Buy" on the first day for "on March 24"."""
-    if date_off_goal(action, view, goal) is None and answer_off_day(action, view, goal) is None:
+    if (
+        date_off_goal(action, view, goal) is None
+        and answer_off_day(action, view, goal) is None
+        and strip_day_off_goal(action, view, goal) is None
+    ):
         return action, None
     wanted = dates_in(goal)
     days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
@@ -1291,16 +1333,9 @@ def day_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
         return TapAction(element=days[0].id), (
             f'[{days[0].id}] "{label_of(days[0])}" is the form\'s date: it opens the picker'
         )
-    if goals or not days:
+    strip = _strip_of(view, days) if _strip_days(view) and not goals else None
+    if strip is None:
         return action, None
-    strips = [
-        it
-        for it in view.items
-        if it.scrollable and all(it.bounds.contains(*day.tap) for day in days)
-    ]
-    if not strips:
-        return action, None
-    strip = min(strips, key=lambda it: it.bounds.area)
     shown = sorted(d for it in days for d in dates_in(label_of(it)))
     if min(wanted) > shown[-1]:
         scroll = ScrollAction(direction="right", element=strip.id)

@@ -45,6 +45,7 @@ from droidpilot.planner.ground import (
     selected_tab,
     sold_out_tap,
     step_to_goal,
+    strip_day_off_goal,
     tab_for_unseen,
     tab_key,
     to_goal_tab,
@@ -412,10 +413,10 @@ class Planner:
             return tabbed, to_tab
         for other, why in (
             scroll_for_answer(action, obs.view, goal),
+            day_to_goal(action, obs.view, goal),  # before the count: a new day resets it
             step_to_goal(action, obs.view, goal),
             ordered_row(action, obs.view, goal),
             write_quote(action, obs.view, goal),
-            day_to_goal(action, obs.view, goal),
             form_done(action, obs.view, goal),
             to_goal_tab(action, obs.view, goal),
             open_coupons(action, obs.view, goal),
@@ -515,6 +516,7 @@ class Planner:
             or wrong_item(action, obs.view, goal)
             or leaves_choice(action, obs.view, goal)
             or unused_coupon(action, obs.view, goal)
+            or strip_day_off_goal(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

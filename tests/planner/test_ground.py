@@ -47,6 +47,7 @@ from droidpilot.planner.ground import (
     scroll_for_answer,
     sold_out_tap,
     step_to_goal,
+    strip_day_off_goal,
     tab_for_unseen,
     tab_key,
     to_goal_tab,
@@ -1765,6 +1766,19 @@ def test_buy_on_a_day_the_goal_does_not_name_scrolls_to_its_day_and_ends_it_sold
     )
     first = re.sub(r"March 24|3月24日", "March 14" if lang == "en" else "3月14日", goal)
     assert day_to_goal(TapAction(element=buy.id), obs.view, first)[1] is None  # chosen already
+    # a tap on another day of the strip resets the counts: refused, and sent on toward the
+    # goal's day (the model tapped each day it was scrolled past)
+    wrong = TapAction(element=day.id)
+    assert strip_day_off_goal(wrong, obs.view, goal) == (
+        f'[{day.id}] "2025-03-16" is a day the goal does not name'
+    )
+    assert strip_day_off_goal(wrong, obs.view, later) is None
+    assert isinstance(day_to_goal(wrong, obs.view, goal)[0], ScrollAction)
+    # a stay's check-in and check-out fields are no strip
+    form, stay = _oracle_until("TravelBookHotel", 2000, "Check-out")
+    fields = [it for it in form.view.items if it.clickable and re.match(r"\d{4}-", it.text)]
+    assert len(fields) == 2, form.view.text
+    assert strip_day_off_goal(TapAction(element=fields[0].id), form.view, stay) is None
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
