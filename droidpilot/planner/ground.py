@@ -87,6 +87,7 @@ __all__ = [
     "LABEL_CHARS",
     "answer_off_day",
     "asks_question",
+    "code_row",
     "count_off_goal",
     "date_cell",
     "date_off_goal",
@@ -132,6 +133,7 @@ __all__ = [
     "unused_coupon",
     "unwritten_quote",
     "write_quote",
+    "wrong_code",
     "wrong_item",
 ]
 
@@ -1572,3 +1574,42 @@ def to_records(action: Action, view: ScreenView, goal: str) -> tuple[Action, str
     if records is None:
         return action, None
     return TapAction(element=records.id), f'[{records.id}] "{label_of(records)}" lists them'
+
+
+#: a train's or flight's number: "G757", "D773", "CZ4151"
+_CODE = re.compile(r"\b[A-Z]{1,2}\d{2,5}\b")
+
+
+def wrong_code(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on a row known by a train's or flight's number (:data:`_CODE`: its words are
+    "G1229") is wrong when the goal names numbers of that kind and not this one, or None. The
+    model opened the first train of the list, G1229, for "Book flight CZ4151" and for
+    "Cancel my train ticket for G852"."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    wanted = set(_CODE.findall(goal))
+    if item is None or not wanted or not _CODE.fullmatch(label_of(item)):
+        return None
+    if label_of(item) in wanted:
+        return None
+    return f'[{item.id}] "{label_of(item)}" is not the goal\'s ' + " or ".join(sorted(wanted))
+
+
+def code_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap refused by :func:`wrong_code` turned into a tap on the one row known by the
+    goal's number, or, with none on the screen, a scroll of the list for it; and why (None
+    when unchanged)."""
+    if wrong_code(action, view, goal) is None:
+        return action, None
+    wanted = set(_CODE.findall(goal))
+    rows = [it for it in view.items if it.clickable and label_of(it) in wanted]
+    if len(rows) == 1:
+        return TapAction(element=rows[0].id), f'[{rows[0].id}] "{label_of(rows[0])}" is the goal\'s'
+    listed = _list_of(view)
+    if rows or listed is None:
+        return action, None
+    return ScrollAction(direction="down", element=listed.id), (
+        f"the goal's {' or '.join(sorted(wanted))} shows nowhere on this screen: scroll "
+        f"[{listed.id}] for it"
+    )

@@ -21,6 +21,7 @@ from typing import Any, cast
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
     answer_off_day,
+    code_row,
     count_off_goal,
     date_cell,
     date_off_goal,
@@ -56,6 +57,7 @@ from droidpilot.planner.ground import (
     unused_coupon,
     unwritten_quote,
     write_quote,
+    wrong_code,
     wrong_item,
 )
 from droidpilot.planner.parse import ParsedReply, ParseFailure, parse_reply
@@ -421,6 +423,7 @@ class Planner:
             to_goal_tab(action, obs.view, goal),
             open_coupons(action, obs.view, goal),
             to_records(action, obs.view, goal),
+            code_row(action, obs.view, goal),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -517,6 +520,7 @@ class Planner:
             or leaves_choice(action, obs.view, goal)
             or unused_coupon(action, obs.view, goal)
             or strip_day_off_goal(action, obs.view, goal)
+            or wrong_code(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

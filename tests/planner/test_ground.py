@@ -18,6 +18,7 @@ from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import (
     answer_off_day,
+    code_row,
     count_off_goal,
     date_off_goal,
     dates_in,
@@ -57,6 +58,7 @@ from droidpilot.planner.ground import (
     unused_coupon,
     unwritten_quote,
     write_quote,
+    wrong_code,
     wrong_item,
 )
 from droidpilot.policy.agent import Agent, AgentConfig
@@ -2046,3 +2048,29 @@ def test_a_goal_about_its_own_order_goes_to_the_list_of_orders_first(
 
 def _is_tab_line(obs: Observation, item: ViewItem) -> bool:
     return " tab " in f" {_line(obs, item.id)} "
+
+
+def test_a_tap_on_another_train_than_the_goals_goes_to_its_row_or_looks_further() -> None:
+    """For "Book flight CZ4151" the shipped model opened the first train of the list, G1229.
+    A tap on a row known by a train's or flight's number that the goal does not name is
+    refused; the planner taps the goal's row, or scrolls the list when it shows nowhere. A
+    goal that names no number (the fastest train) is not judged."""
+    obs, goal = _oracle_until("TravelBookTrain", 2000, "SearchResultActivity")
+    rows = [
+        it for it in obs.view.items if it.clickable and re.fullmatch(r"[A-Z]+\d+", label_of(it))
+    ]
+    assert len(rows) >= 2, obs.view.text
+    mine = next(it for it in rows if label_of(it) in goal)
+    other = next(it for it in rows if label_of(it) not in goal)
+    tap = TapAction(element=other.id)
+    why = wrong_code(tap, obs.view, goal)
+    assert why == f'[{other.id}] "{label_of(other)}" is not the goal\'s {label_of(mine)}'
+    assert code_row(tap, obs.view, goal)[0] == TapAction(element=mine.id)
+    assert wrong_code(TapAction(element=mine.id), obs.view, goal) is None
+    elsewhere = goal.replace(label_of(mine), "G9999")
+    moved, how = code_row(tap, obs.view, elsewhere)
+    assert isinstance(moved, ScrollAction)
+    assert how is not None
+    assert "G9999 shows nowhere" in how
+    fastest = "Book a ticket on the fastest train from Hangzhou to Chongqing on March 23."
+    assert wrong_code(tap, obs.view, fastest) is None
