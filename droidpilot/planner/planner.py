@@ -391,15 +391,26 @@ class Planner:
         self, thought: str, action: Action | ParseFailure, obs: Observation, goal: str
     ) -> tuple[Action, str] | None:
         """What to do in place of a refused ``action`` without asking the model again, and
-        why; None when nothing is clear (then the model is asked). A scroll (refused: it got
-        nowhere) while the goal's dish is on no line: the next tab (:func:`tab_for_unseen`);
-        an answer (refused: read off another row) while one of the goal's names shows
-        nowhere: a scroll of the list (:func:`scroll_for_answer`); a tap that goes on with a
-        count off the goal's: the stepper's button toward it (:func:`step_to_goal`); an add
-        of a dish the goal does not order: the goal's dish's line (:func:`ordered_row`);
-        going on with the goal's quoted words unwritten: writing them in the screen's one
-        text field (:func:`write_quote`). Each only when the planner would not refuse it
-        in turn; the tab search goes to each tab once for a dish, on one activity."""
+        why; None when nothing is clear (then the model is asked). Anything, where the goal's
+        dish or day shows sold out at the goal's place: ``finish(infeasible)`` saying so
+        (:func:`finish_sold_out`). A scroll (refused: it got nowhere) while the goal's dish
+        is on no line: the next tab (:func:`tab_for_unseen`); an answer (refused: read off
+        another row) while one of the goal's names shows nowhere: a scroll of the list
+        (:func:`scroll_for_answer`); going on, answering or tapping another day while the
+        chosen day is not the goal's: the goal's day, the form's date field, or the day
+        strip scrolled toward it (:func:`day_to_goal`, before the count, which a new day
+        resets); a tap that goes on with a count off the goal's: the stepper's button toward
+        it (:func:`step_to_goal`); an add of a dish the goal does not order: the goal's
+        dish's line (:func:`ordered_row`); going on with the goal's quoted words unwritten:
+        writing them in the screen's one text field (:func:`write_quote`); a tap on an
+        option while all the goal names is chosen: the one button that goes on
+        (:func:`form_done`); acting on another tab than the goal's: its tab
+        (:func:`to_goal_tab`); going on with no coupon for a goal that asks for one: the
+        coupons (:func:`open_coupons`); anything but the list of orders for a goal about
+        its own order: that list (:func:`to_records`); another train or flight than the
+        goal's: its row, or a scroll for it (:func:`code_row`). Each only when the planner
+        would not refuse it in turn; the tab search goes to each tab once for a dish, on
+        one activity."""
         if isinstance(action, ParseFailure):
             return None
         ended, sold_out = finish_sold_out(action, obs.view, goal)
@@ -485,18 +496,26 @@ class Planner:
         (:func:`false_raise`), one that goes on (adds, buys, checks out) while a count shows
         another number than the goal's (:func:`count_off_goal`) or on a day the goal does
         not name (:func:`date_off_goal`) or with words the goal quotes unwritten
-        (:func:`unwritten_quote`), an add of an item the goal does not order
-        (:func:`wrong_item`), an answer to a goal that asks nothing (:func:`unasked_answer`;
+        (:func:`unwritten_quote`) or with no coupon for a goal that asks for one
+        (:func:`unused_coupon`), an add of an item the goal does not order
+        (:func:`wrong_item`), a tap that checks an option beside the one the goal names
+        (:func:`leaves_choice`), on another day of a strip than the goal's
+        (:func:`strip_day_off_goal`) or on another train or flight than the goal's
+        (:func:`wrong_code`), an answer to a goal that asks nothing (:func:`unasked_answer`;
         the element is the one its thought cites, if any), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
-        its thought cites), or one that would clear a checked item showing words the
+        its thought cites) or on another day than the goal's (:func:`answer_off_day`), or
+        one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps; a
         date picker's chosen day is not one: tapped, it stays chosen).
         Harmless but futile: an action that changed nothing on this very screen before (what
         the agent's loop check ends an episode for, when it comes again and again), a tap on
         a disabled element, one chosen here :data:`CYCLE_AFTER` times already (the episode
         keeps coming back: a cycle), a tap on another tab while a row of this one shows what
-        the goal looks for (:func:`leaves_sought`). None for any other action. The harmful
+        the goal looks for (:func:`leaves_sought`), a tap on a sold-out dish's lines
+        (:func:`sold_out_tap`), acting on another tab than the one the goal says
+        (:func:`off_goal_tab`) or on anything but the list of the user's orders for a goal
+        about one of them (:func:`off_records`). None for any other action. The harmful
         ones are judged first: a raise refused once changes nothing on the screen, and must
         not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
