@@ -57,6 +57,14 @@ goal asks about.
 With ``ground_names``, :func:`ground_app` also moves ``open_app`` with a name no app icon on the
 screen has to the icon the goal names that is spelt most like it: the model writes
 ``open_app("FoodDash")`` for a goal that says MealDash, and the phone has no FoodDash.
+
+Where the screen makes the next step plain, the planner takes it in place of a refused action
+(:meth:`~droidpilot.planner.planner.Planner._instead`): the goal's sold-out dish or day ends
+the task (:func:`finish_sold_out`), the goal's day is picked or scrolled to
+(:func:`day_to_goal`), a form whose options are all as the goal names goes on
+(:func:`form_done`), the goal's tab (:func:`to_goal_tab`), the coupons
+(:func:`open_coupons`), the list of the user's orders (:func:`to_records`) and the goal's
+train or flight (:func:`code_row`) are opened. What to choose there stays the model's.
 """
 
 from __future__ import annotations
