@@ -128,6 +128,7 @@ __all__ = [
     "records_item",
     "scroll_for_answer",
     "selected_tab",
+    "share_it",
     "sold_out_tap",
     "step_to_goal",
     "strip_day_off_goal",
@@ -138,6 +139,7 @@ __all__ = [
     "unasked_answer",
     "unread_answer",
     "unseen_name",
+    "unsent_message",
     "unused_coupon",
     "unwritten_quote",
     "write_quote",
@@ -1620,4 +1622,47 @@ def code_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str |
     return ScrollAction(direction="down", element=listed.id), (
         f"the goal's {' or '.join(sorted(wanted))} shows nowhere on this screen: scroll "
         f"[{listed.id}] for it"
+    )
+
+
+#: a goal that asks to text someone: "…, then text the booking confirmation to Zhao Jianguo",
+#: "然后把订单确认信息发短信给赵建国"; not "Huang Ning texted me" nor "the wallet will text a
+#: verification code"
+_TEXT_SOMEONE = re.compile(
+    r"\b(?:text|message|send)\s+(?:the|a|an|my|this|that)\b[^.;]*?\bto\s+[A-Z]"
+    r"|发短信给|短信发给|发消息给|发给\S{1,12}(?:短信|消息)"
+)
+#: a messaging app's package: "com.google.android.apps.messaging", "com.android.mms"
+_MESSAGING = re.compile(r"messag|mms|sms", re.I)
+
+
+def unsent_message(action: Action, goal: str, seen: Collection[str]) -> str | None:
+    """Why ``finish(success)`` is wrong when the goal asks to text someone
+    (:data:`_TEXT_SOMEONE`) and no messaging app (:data:`_MESSAGING`) was on the screen in
+    this episode (``seen``: the packages of its screens), or None. The model booked and paid
+    for "…, then text the booking confirmation to Zhao Jianguo" and finished there."""
+    if not isinstance(action, FinishAction) or action.status != "success":
+        return None
+    if not _TEXT_SOMEONE.search(goal) or any(_MESSAGING.search(p) for p in seen):
+        return None
+    return "the goal asks to text someone, and no message was written in this episode"
+
+
+#: a button that shares what the screen shows: "Share", "分享"
+_SHARE = re.compile(r"share\b.*|分享.*", re.I)
+
+
+def share_it(
+    action: Action, view: ScreenView, goal: str, seen: Collection[str]
+) -> tuple[Action, str | None]:
+    """A finish refused by :func:`unsent_message` turned into a tap on the screen's one
+    share button (the confirmation goes out by text from there); and why (None when
+    unchanged)."""
+    if unsent_message(action, goal, seen) is None:
+        return action, None
+    buttons = [it for it in view.items if it.clickable and _SHARE.fullmatch(label_of(it))]
+    if len(buttons) != 1:
+        return action, None
+    return TapAction(element=buttons[0].id), (
+        f'[{buttons[0].id}] "{label_of(buttons[0])}" sends it on'
     )

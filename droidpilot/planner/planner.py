@@ -44,6 +44,7 @@ from droidpilot.planner.ground import (
     ordered_row,
     scroll_for_answer,
     selected_tab,
+    share_it,
     sold_out_tap,
     step_to_goal,
     strip_day_off_goal,
@@ -54,6 +55,7 @@ from droidpilot.planner.ground import (
     unasked_answer,
     unread_answer,
     unseen_name,
+    unsent_message,
     unused_coupon,
     unwritten_quote,
     write_quote,
@@ -228,6 +230,8 @@ class Planner:
         # activity of the last step: forgotten when the screen's activity changes
         self._tabs_tried: set[str] = set()
         self._tabs_activity = ""
+        # the apps whose screens this episode has shown (for ground.unsent_message)
+        self._packages: set[str] = set()
 
     def reset(self, goal: str | None = None) -> None:
         """Start a new episode (forget plan, memory and history)."""
@@ -241,6 +245,7 @@ class Planner:
         self._taken = Counter()
         self._tabs_tried = set()
         self._tabs_activity = ""
+        self._packages = set()
 
     def remember(self, fact: str) -> None:
         fact = fact.strip()
@@ -280,6 +285,7 @@ class Planner:
         note = self._note(obs)
         if obs.activity != self._tabs_activity:  # another screen: its tabs are new to search
             self._tabs_tried, self._tabs_activity = set(), obs.activity
+        self._packages.add(obs.view.package)
         last = self._last_action
         if (
             last is not None
@@ -435,6 +441,7 @@ class Planner:
             open_coupons(action, obs.view, goal),
             to_records(action, obs.view, goal),
             code_row(action, obs.view, goal),
+            share_it(action, obs.view, goal, self._packages),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -526,8 +533,13 @@ class Planner:
                 action, obs.view, goal
             )
             return (*unread, True) if unread is not None else None
+        if isinstance(action, ParseFailure):
+            return None
+        unsent = unsent_message(action, goal, self._packages)
+        if unsent is not None:
+            return None, unsent, True
         element = _element_of(action)
-        if element is None or isinstance(action, ParseFailure):
+        if element is None:
             return None
         item = obs.view.item(element)
         raised = (

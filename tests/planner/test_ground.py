@@ -46,6 +46,7 @@ from droidpilot.planner.ground import (
     ordered_row,
     records_item,
     scroll_for_answer,
+    share_it,
     sold_out_tap,
     step_to_goal,
     strip_day_off_goal,
@@ -55,6 +56,7 @@ from droidpilot.planner.ground import (
     to_records,
     unasked_answer,
     unread_answer,
+    unsent_message,
     unused_coupon,
     unwritten_quote,
     write_quote,
@@ -2074,3 +2076,33 @@ def test_a_tap_on_another_train_than_the_goals_goes_to_its_row_or_looks_further(
     assert "G9999 shows nowhere" in how
     fastest = "Book a ticket on the fastest train from Hangzhou to Chongqing on March 23."
     assert wrong_code(tap, obs.view, fastest) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_finishing_before_texting_the_contact_the_goal_names_shares_instead(lang: str) -> None:
+    """ "…, pay with PIN 337297, then text the booking confirmation to Zhao Jianguo": the
+    shipped model paid and finished on the order page. A success finish for a goal that asks
+    to text someone is refused while no messaging app has been on the screen this episode;
+    the planner taps the page's share button instead. Goals where someone else texts are not
+    judged."""
+    share = "Share" if lang == "en" else "分享"
+    _, obs, goal = _oracle_at("TravelBookTrainShareContact", 2000, f'"{share}"', lang)
+    button = next(it for it in obs.view.items if label_of(it) == share)
+    done = FinishAction(status="success", message="Booked and paid.")
+    assert unsent_message(done, goal, {obs.view.package}) is not None
+    assert unsent_message(done, goal, {obs.view.package, "com.droidpilot.messages"}) is None
+    assert unsent_message(FinishAction(status="infeasible", message="No."), goal, set()) is None
+    assert share_it(done, obs.view, goal, {obs.view.package})[0] == TapAction(element=button.id)
+    for other in (
+        "Huang Ning texted me a new address. Send 1 × Cola from Bashu Kitchen there with FoodGo.",
+        "Order 1 × Cola from Bashu Kitchen on FoodGo and pay with the wallet (PIN 123456); the "
+        "wallet will text a verification code to finish the payment.",
+        "黄宁发短信告诉了我新地址。用美食达从巴蜀小馆给那个地址点1份可乐，用密码123456支付。",
+    ):
+        assert unsent_message(done, other, set()) is None
+    reply = '<think>Everything the goal asked for is done.</think>\nfinish(success, "Done.")'
+    backend = ScriptedBackend(lambda req: reply)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    decision = planner.decide(goal, obs)
+    assert decision.action == TapAction(element=button.id)
+    assert len(backend.requests) == 1
