@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
@@ -83,6 +83,7 @@ from droidpilot.types import (
     Observation,
     RememberAction,
     Sampling,
+    ScrollAction,
     TapAction,
     WaitAction,
     fold,
@@ -96,6 +97,13 @@ logger = logging.getLogger(__name__)
 CYCLE_AFTER = 2
 
 _PLAN_BLOCK = re.compile(r"<plan>(.*?)(?:</plan>|\Z)", re.S | re.I)
+#: the way back along a list
+_OPPOSITE: dict[str, Literal["up", "down", "left", "right"]] = {
+    "up": "down",
+    "down": "up",
+    "left": "right",
+    "right": "left",
+}
 _NO_SCREEN_EFFECT = (RememberAction, AnswerAction, AskUserAction, FinishAction, WaitAction)
 
 
@@ -430,6 +438,10 @@ class Planner:
             here = selected_tab(obs.view)  # looked under already: the dish is not on it
             self._tabs_tried |= {tab_key(name, it) for it in (tab, here) if it is not None}
             return tabbed, to_tab
+        if isinstance(action, ScrollAction) and _pair(obs, action) in self._futile:
+            back = ScrollAction(direction=_OPPOSITE[action.direction], element=action.element)
+            if self._refusal(thought, back, obs, goal) is None:  # the list's other end
+                return back, f"scrolling {action.direction} got nowhere here: {back.direction}"
         for other, why in (
             scroll_for_answer(action, obs.view, goal),
             day_to_goal(action, obs.view, goal),  # before the count: a new day resets it

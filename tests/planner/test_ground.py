@@ -2106,3 +2106,28 @@ def test_finishing_before_texting_the_contact_the_goal_names_shares_instead(lang
     decision = planner.decide(goal, obs)
     assert decision.action == TapAction(element=button.id)
     assert len(backend.requests) == 1
+
+
+def test_a_scroll_that_got_nowhere_goes_back_the_other_way() -> None:
+    """MealDash's list opens with Spicy Garden on it; the shipped model scrolled down past it
+    ("not on this screen"), and at the list's end kept scrolling down. A scroll that changed
+    nothing on this screen before is refused, and the planner scrolls the other way."""
+    device, obs, goal = _oracle_at("MealDashOrderSoldOutDish", 2000, "#restaurant_list")
+    listed = next(it for it in obs.view.items if it.scrollable)
+    down = ScrollAction(direction="down", element=listed.id)
+    for _ in range(10):  # to the list's end
+        before = device.observe().view.text
+        device.perform(down)
+        if device.observe().view.text == before:
+            break
+    at_end = device.observe()
+    reply = f"<think>The restaurant is further down.</think>\nscroll(down, {listed.id})"
+    backend = ScriptedBackend(lambda req: reply)
+    planner = Planner(backend, PlannerConfig(plan_first=False, ask_again=True))
+    first = planner.decide(goal, at_end)
+    assert first.action == down  # nothing known about it yet
+    device.perform(down)
+    again = planner.decide(goal, device.observe())
+    assert again.action == ScrollAction(direction="up", element=listed.id)
+    assert any("got nowhere here: up" in r for r in again.repairs), again.repairs
+    assert len(backend.requests) == 2  # not asked again
