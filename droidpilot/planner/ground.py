@@ -137,6 +137,7 @@ __all__ = [
     "to_goal_tab",
     "to_records",
     "unasked_answer",
+    "unasked_count",
     "unread_answer",
     "unseen_name",
     "unsent_message",
@@ -1666,3 +1667,24 @@ def share_it(
     return TapAction(element=buttons[0].id), (
         f'[{buttons[0].id}] "{label_of(buttons[0])}" sends it on'
     )
+
+
+#: a goal that gets or changes something, not only asks: "Buy", "order", "book", "pay", "买"
+_DOES = re.compile(r"\b(?:buy|order|book|pay|add|send|cancel)\b|买|点|订|支付|取消|发", re.I)
+
+
+def unasked_count(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on a stepper's raise or lower button ("More Adult") is wrong for a goal that
+    only asks (:func:`asks_question`, and no word of buying, ordering, booking or paying), or
+    None. For "How many Adult tickets for West Lake Cruise are left on March 18?" the model
+    tapped "More Adult" seventeen times on the right day instead of answering."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    if item is None or not asks_question(goal) or _DOES.search(_QUOTED.sub(" ", goal)):
+        return None
+    name = raised_item(item)
+    name = name if name is not None else raised_item(item, lower=True)
+    if name is None:
+        return None
+    return f'[{item.id}] "{label_of(item)}" changes a count, and the goal only asks a question'

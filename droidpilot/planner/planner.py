@@ -53,6 +53,7 @@ from droidpilot.planner.ground import (
     to_goal_tab,
     to_records,
     unasked_answer,
+    unasked_count,
     unread_answer,
     unseen_name,
     unsent_message,
@@ -330,9 +331,10 @@ class Planner:
             action, refused = instead[0], None
         if refused is not None:
             element, why, harmful = refused
-            chosen = self._ask_again(
-                request, obs, goal, element, answering=isinstance(action, AnswerAction)
+            answering = isinstance(action, AnswerAction) or (  # the goal only asks
+                isinstance(action, TapAction) and unasked_count(action, obs.view, goal) is not None
             )
+            chosen = self._ask_again(request, obs, goal, element, answering=answering)
             without = f" without [{element}]" if element is not None else ""
             if chosen is None and harmful and not isinstance(action, ParseFailure):
                 # over-ordering, or clearing what the goal chose, is worse than doing nothing
@@ -564,6 +566,7 @@ class Planner:
             or unused_coupon(action, obs.view, goal)
             or strip_day_off_goal(action, obs.view, goal)
             or wrong_code(action, obs.view, goal)
+            or unasked_count(action, obs.view, goal)
         )
         if raised is not None:
             return element, raised, True

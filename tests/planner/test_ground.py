@@ -55,6 +55,7 @@ from droidpilot.planner.ground import (
     to_goal_tab,
     to_records,
     unasked_answer,
+    unasked_count,
     unread_answer,
     unsent_message,
     unused_coupon,
@@ -284,18 +285,24 @@ def test_words_the_goal_does_not_say_or_another_tap_are_left_alone(
     obs, shops, _ = restaurants
     (first, first_name), (second, second_name), *_ = shops
     goal = "On FoodGo, order 1 × Latte from Nowhere Diner."
-    for thought in (
-        # the model's words, not the goal's
-        f'The goal names the restaurant {second_name}. [{first}] "{first_name}" shows it.',
+    cheapest = "On FoodGo, find the restaurant with the cheapest Latte and order 1 there."
+    own = f'The goal names the restaurant {second_name}. [{first}] "{first_name}" shows it.'
+    for thought, said in (
+        # the model's words, not the goal's, for a goal that orders from no restaurant it names
+        (own, cheapest),
         # a sentence about another element than the one tapped
-        f"The goal names the restaurant Nowhere Diner. [{second}] is it.",
+        (f"The goal names the restaurant Nowhere Diner. [{second}] is it.", goal),
         # no such sentence
-        f'[{first}] "{first_name}" is the one.',
+        (f'[{first}] "{first_name}" is the one.', goal),
     ):
-        assert ground_named(thought, TapAction(element=first), obs.view, goal) == (
+        assert ground_named(thought, TapAction(element=first), obs.view, said) == (
             TapAction(element=first),
             None,
         ), thought
+    # where the goal orders from a restaurant it names, another restaurant's name is that one
+    # misread: Nowhere Diner is on no row, so the list scrolls
+    moved, _ = ground_named(own, TapAction(element=first), obs.view, goal)
+    assert isinstance(moved, ScrollAction)
     # the words only on something that cannot be tapped (the app's title): no target
     title = f'The goal names the restaurant FoodGo. [{first}] "{first_name}" shows it.'
     assert ground_named(title, TapAction(element=first), obs.view, "Order from FoodGo") == (
@@ -2131,3 +2138,26 @@ def test_a_scroll_that_got_nowhere_goes_back_the_other_way() -> None:
     assert again.action == ScrollAction(direction="up", element=listed.id)
     assert any("got nowhere here: up" in r for r in again.repairs), again.repairs
     assert len(backend.requests) == 2  # not asked again
+
+
+def test_changing_a_count_for_a_goal_that_only_asks_is_refused_and_an_answer_may_follow() -> None:
+    """On the goal's day of "How many Adult tickets for West Lake Cruise are left on March
+    18?" the shipped model tapped "More Adult" seventeen times. A stepper's tap is refused for
+    a goal that only asks, and asked again the model may answer (it may not after other
+    refused taps). A goal that buys is not judged."""
+    obs, goal = _oracle_until("TicketsAskRemaining", 2000, "Mar 18 ·")
+    more = next(it for it in obs.view.items if label_of(it) == "More Adult")
+    tap = TapAction(element=more.id)
+    why = unasked_count(tap, obs.view, goal)
+    assert why == f'[{more.id}] "More Adult" changes a count, and the goal only asks a question'
+    buy = "Buy 2 Adult tickets for West Lake Cruise on March 18; pay with PIN 337297."
+    assert unasked_count(tap, obs.view, buy) is None
+    left = re.search(r"¥[\d.]+ · (\d+) left", obs.view.text)
+    assert left is not None
+    raising = (
+        f'<think>The goal names the type Adult. [{more.id}] "More Adult".</think>\ntap({more.id})'
+    )
+    answer = f'<think>The goal asks a question.</think>\nanswer("{left.group(1)} left")'
+    backend = ScriptedBackend(lambda req: answer if req.avoid_ids else raising)
+    decision = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
+    assert decision.action == AnswerAction(text=f"{left.group(1)} left")
