@@ -94,6 +94,7 @@ from droidpilot.types import (
 __all__ = [
     "LABEL_CHARS",
     "answer_off_day",
+    "answer_shown",
     "asks_question",
     "code_row",
     "count_off_goal",
@@ -1688,3 +1689,16 @@ def unasked_count(action: Action, view: ScreenView, goal: str) -> str | None:
     if name is None:
         return None
     return f'[{item.id}] "{label_of(item)}" changes a count, and the goal only asks a question'
+
+
+def answer_shown(action: Action, view: ScreenView) -> bool:
+    """Whether an answer says what the screen shows: each number in it shows on the screen
+    as written (:func:`_shows`), or, with no number, its words do. An answer the model gives
+    in place of another action, asked again, must (the planner keeps no other): for the
+    remaining Adult tickets it once answered "Fleet-footed fairies"."""
+    if not isinstance(action, AnswerAction):
+        return False
+    numbers = re.findall(r"\d+(?:[.:]\d+)?", action.text)
+    if numbers:
+        return all(_shows(view.text, n) for n in numbers)
+    return bool(fold(action.text)) and fold(action.text) in fold(view.text)

@@ -21,6 +21,7 @@ from typing import Any, Literal, cast
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
     answer_off_day,
+    answer_shown,
     code_row,
     count_off_goal,
     date_cell,
@@ -331,9 +332,9 @@ class Planner:
             action, refused = instead[0], None
         if refused is not None:
             element, why, harmful = refused
-            answering = isinstance(action, AnswerAction) or (  # the goal only asks
-                isinstance(action, TapAction) and unasked_count(action, obs.view, goal) is not None
-            )
+            answering: bool | str = isinstance(action, AnswerAction)
+            if isinstance(action, TapAction) and unasked_count(action, obs.view, goal):
+                answering = "shown"  # the goal only asks: an answer the screen shows may come
             chosen = self._ask_again(request, obs, goal, element, answering=answering)
             without = f" without [{element}]" if element is not None else ""
             if chosen is None and harmful and not isinstance(action, ParseFailure):
@@ -468,15 +469,16 @@ class Planner:
         goal: str,
         element: int | None,
         *,
-        answering: bool = False,
+        answering: bool | str = False,
     ) -> tuple[Completion, str, ParsedReply, Action, tuple[str, ...], str] | None:
         """Ask once more with ``element`` off limits in thought and action (None: an answer
         with no element to avoid, asked again as it was): greedily, and ``ask_samples`` times
         sampled (temperature 1, fixed seeds). Of the replies whose action (after grounding) is
         valid, does not end the episode (no finish; no answer either, unless ``answering``:
         the refused action was an answer, and another one may come from the right row),
-        names another element and is not refused itself, the one most of them choose wins
-        (the greedy one on a tie); None when there is none."""
+        names another element and is not refused itself (with ``answering="shown"``, an
+        answer must say what the screen shows: :func:`answer_shown`), the one most of them
+        choose wins (the greedy one on a tie); None when there is none."""
         avoid = replace(request, avoid_ids=(element,) if element is not None else ())
         asks = [avoid] + [
             replace(avoid, sampling=replace(request.sampling, temperature=1.0, top_p=0.95, seed=k))
@@ -493,6 +495,13 @@ class Planner:
             if isinstance(action, ParseFailure | FinishAction):
                 continue  # no ending the episode on a second thought
             if isinstance(action, AnswerAction) and not answering:
+                continue
+            shown_only = answering == "shown"  # in place of a tap: an answer the screen shows
+            if (
+                isinstance(action, AnswerAction)
+                and shown_only
+                and not answer_shown(action, obs.view)
+            ):
                 continue
             if element is not None and _element_of(action) == element:
                 continue

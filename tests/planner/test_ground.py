@@ -18,6 +18,7 @@ from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
 from droidpilot.planner.ground import (
     answer_off_day,
+    answer_shown,
     code_row,
     count_off_goal,
     date_off_goal,
@@ -2161,3 +2162,12 @@ def test_changing_a_count_for_a_goal_that_only_asks_is_refused_and_an_answer_may
     backend = ScriptedBackend(lambda req: answer if req.avoid_ids else raising)
     decision = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
     assert decision.action == AnswerAction(text=f"{left.group(1)} left")
+    # an answer the screen does not bear out is no way out: the tap is withheld
+    nonsense = '<think>The goal asks a question.</think>\nanswer("Fleet-footed fairies")'
+    backend = ScriptedBackend(lambda req: nonsense if req.avoid_ids else raising)
+    decision = Planner(backend, PlannerConfig(plan_first=False, ask_again=True)).decide(goal, obs)
+    assert decision.action == tap
+    assert "only asks a question" in decision.withheld
+    assert answer_shown(AnswerAction(text=f"{left.group(1)} left"), obs.view)
+    assert not answer_shown(AnswerAction(text="Fleet-footed fairies"), obs.view)
+    assert not answer_shown(AnswerAction(text="12345"), obs.view)
