@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -1675,6 +1675,30 @@ def test_the_tab_search_goes_to_each_tab_once_for_a_dish_the_restaurant_lacks() 
     assert sorted(searched) == sorted(i for label, i in tabs.items() if label != "Dumplings")
 
 
+def _wrong_model_episode(
+    tmp_path: Path,
+    task_id: str,
+    lang: str,
+    wrong: Callable[[str, WatchedDevice], str | None],
+) -> tuple[list[tuple[str, ...]], str]:
+    """A catalog task (seed 2000) through the whole agent loop on the simulated phone, with a
+    model that replies as the oracle except where ``wrong(the screen's prompt, the phone)``
+    gives a reply; the episode must succeed. Each step's repairs, and the goal."""
+    task = get(task_id).instantiate(2000, lang=lang)
+    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
+    script = OracleScript(task, watched)
+
+    def reply(req: CompletionRequest) -> str:
+        said = wrong(req.messages[-1].content, watched)
+        return script(req) if said is None else said
+
+    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
+    script.close()
+    assert res.success, res.episode.reason
+    return [tuple(step.repairs) for step in read_steps(res.episode_dir)], task.goal
+
+
 @pytest.mark.parametrize(
     ("task_id", "lang"),
     [
@@ -1692,31 +1716,22 @@ def test_a_tap_on_the_goals_sold_out_dish_ends_the_task_as_infeasible(
     open) is refused, and the planner ends the task with ``finish(infeasible)`` naming it;
     the task's own check accepts that end. Another restaurant's sold-out dish of the same
     name, another dish and a tappable row are left alone."""
-    task = get(task_id).instantiate(2000, lang=lang)
-    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
-    script = OracleScript(task, watched)
     sold = "Sold out" if lang == "en" else "已售罄"
     seen: list[Observation] = []
 
-    def reply(req: CompletionRequest) -> str:
-        screen = req.messages[-1].content
+    def tap_description(screen: str, device: WatchedDevice) -> str | None:
         if f'"{sold}"' not in screen:
-            return script(req)
+            return None
         lines = screen.splitlines()
         at = next(k for k, line in enumerate(lines) if line.endswith(f'"{sold}"'))
         description = re.match(r"\[(\d+)\]", lines[at - 2])
         assert description is not None
-        seen.append(watched.observe())
+        seen.append(device.observe())
         return f"<think>I tap the dish.</think>\ntap({description.group(1)})"
 
-    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
-    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
-    script.close()
-    assert res.success, res.episode.reason
-    last = read_steps(res.episode_dir)[-1]
-    assert any("sold out at" in r for r in last.repairs), last.repairs
+    repairs, goal = _wrong_model_episode(tmp_path, task_id, lang, tap_description)
+    assert any("sold out at" in r for r in repairs[-1]), repairs[-1]
     obs = seen[0]
-    goal = task.goal
     dish = ordered_items(goal)[0]
     lines = [it for it in obs.view.items if label_of(it) == dish]
     assert len(lines) == 1, obs.view.text
@@ -1749,22 +1764,16 @@ def test_buy_on_a_day_the_goal_does_not_name_scrolls_to_its_day_and_ends_it_sold
     becomes a scroll of the day strip toward the goal's day, then a tap on it; on that day,
     sold out, the planner ends the task with ``finish(infeasible)``. A model that only ever
     says "Buy" gets the task right."""
-    task = get("TicketsBuySoldOutDay").instantiate(2000, lang=lang)
-    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
-    script = OracleScript(task, watched)
     buy_words = "Buy" if lang == "en" else "立即购买"
 
-    def reply(req: CompletionRequest) -> str:
-        buy = re.search(rf'\[(\d+)\] button "{buy_words}"', req.messages[-1].content)
-        if buy is None:
-            return script(req)
-        return f"<think>Everything is set, so I book it.</think>\ntap({buy.group(1)})"
+    def buy(screen: str, _: WatchedDevice) -> str | None:
+        found = re.search(rf'\[(\d+)\] button "{buy_words}"', screen)
+        if found is None:
+            return None
+        return f"<think>Everything is set, so I book it.</think>\ntap({found.group(1)})"
 
-    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
-    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
-    script.close()
-    assert res.success, res.episode.reason
-    repairs = [r for s in read_steps(res.episode_dir) for r in s.repairs]
+    steps, _ = _wrong_model_episode(tmp_path, "TicketsBuySoldOutDay", lang, buy)
+    repairs = [r for step in steps for r in step]
     assert any("scroll it right toward it" in r for r in repairs), repairs
     assert any("finish(infeasible" in r for r in repairs), repairs
     # a day of the goal that shows in the strip and can be had: "Buy" becomes a tap on it
@@ -1858,24 +1867,17 @@ def test_an_answer_read_on_a_day_the_goal_does_not_name_goes_to_the_goals_day(
     chosen day is not the goal's is refused, and the planner goes to the goal's day (the day
     strip scrolled, the day tapped); a model that reads the count wherever it is then
     answers right. An answer on the goal's day, or on a screen with no days, passes."""
-    task = get("TicketsAskRemaining").instantiate(2000, lang=lang)
-    watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
-    script = OracleScript(task, watched)
     left = re.compile(r"\[\d+\] \"¥[\d.]+ · (?:(\d+) left|剩余(\d+)张)\"")
 
-    def reply(req: CompletionRequest) -> str:
-        screen = req.messages[-1].content
+    def answer(screen: str, _: WatchedDevice) -> str | None:
         count = left.search(screen)
         if count is None:
-            return script(req)
+            return None
         number = count.group(1) or count.group(2)
         return f'<think>The goal asks a question.</think>\nanswer("{number}")'
 
-    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
-    res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
-    script.close()
-    assert res.success, res.episode.reason
-    repairs = [r for s in read_steps(res.episode_dir) for r in s.repairs]
+    steps, _ = _wrong_model_episode(tmp_path, "TicketsAskRemaining", lang, answer)
+    repairs = [r for step in steps for r in step]
     assert any("not read on the goal's day" in r and "scroll it right" in r for r in repairs)
     assert any("is the goal's day" in r for r in repairs), repairs
     # the first screen it answered on: the page as it opened
