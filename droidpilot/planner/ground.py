@@ -1416,9 +1416,10 @@ def leaves_choice(action: Action, view: ScreenView, goal: str) -> str | None:
 def form_done(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
     """A tap on an option (refused: it would clear or replace one the goal names) turned into
     a tap on the screen's one button that goes on ("Submit order", "Search", "Buy", …) when
-    every option on the screen that the goal names is checked; and why (None when
-    unchanged). The model fiddles with a train order's seat classes and passengers, all as
-    the goal says, for the rest of its steps."""
+    every option on the screen that the goal names is checked, or first on a checkbox the
+    goal does not name that is checked beside them (a passenger ticked by default beside the
+    goal's: untick it); and why (None when unchanged). The model fiddles with a train
+    order's seat classes and passengers, all as the goal says, for the rest of its steps."""
     if not isinstance(action, TapAction) or action.element is None:
         return action, None
     tapped = view.item(action.element)
@@ -1433,7 +1434,21 @@ def form_done(action: Action, view: ScreenView, goal: str) -> tuple[Action, str 
         and not it.checkable
         and (_PROCEED.match(label_of(it)) or _SEARCH.match(label_of(it)))
     ]
-    if not named or not all(it.checked for it in named) or len(buttons) != 1:
+    if not named or not all(it.checked for it in named):
+        return action, None
+    extras = [
+        it
+        for chosen in named
+        if role_word(chosen.role) != "radio"
+        for it in _choice_group(view, chosen)
+        if it.checked and not _goal_chooses(it, goal)
+    ]
+    if extras:  # a second passenger beside the goal's: one ticket too many
+        return TapAction(element=extras[0].id), (
+            f'[{extras[0].id}] "{label_of(extras[0])}" is chosen beside what the goal names, '
+            "and the goal does not name it: untick it"
+        )
+    if len(buttons) != 1:
         return action, None
     shown = ", ".join(f'[{it.id}] "{label_of(it)}"' for it in named)
     return TapAction(element=buttons[0].id), (
