@@ -425,9 +425,10 @@ class Planner:
         (:func:`to_goal_tab`); going on with no coupon for a goal that asks for one: the
         coupons (:func:`open_coupons`); anything but the list of orders for a goal about
         its own order: that list (:func:`to_records`); another train or flight than the
-        goal's: its row, or a scroll for it (:func:`code_row`). Each only when the planner
-        would not refuse it in turn; the tab search goes to each tab once for a dish, on
-        one activity."""
+        goal's: its row, or a scroll for it (:func:`code_row`); finishing before texting the
+        one the goal asks to text: the page's share button (:func:`share_it`); a scroll that
+        got nowhere here: the other way. Each only when the planner would not refuse it in
+        turn; the tab search goes to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
         ended, sold_out = finish_sold_out(action, obs.view, goal)
@@ -534,8 +535,10 @@ class Planner:
         (:func:`wrong_code`), an answer to a goal that asks nothing (:func:`unasked_answer`;
         the element is the one its thought cites, if any), an answer read from a row
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
-        its thought cites) or on another day than the goal's (:func:`answer_off_day`), or
-        one that would clear a checked item showing words the
+        its thought cites) or on another day than the goal's (:func:`answer_off_day`), a
+        success finish for a goal that asks to text someone while no messaging app has been
+        on the screen (:func:`unsent_message`), a stepper's tap for a goal that only asks
+        (:func:`unasked_count`), or one that would clear a checked item showing words the
         thought says the goal names (about this element or another: grounding moves taps; a
         date picker's chosen day is not one: tapped, it stays chosen).
         Harmless but futile: an action that changed nothing on this very screen before (what
