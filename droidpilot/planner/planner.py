@@ -332,7 +332,7 @@ class Planner:
             action, refused = instead[0], None
         if refused is not None:
             element, why, harmful = refused
-            answering: bool | str = isinstance(action, AnswerAction)
+            answering: bool | Literal["shown"] = isinstance(action, AnswerAction)
             if isinstance(action, TapAction) and unasked_count(action, obs.view, goal):
                 answering = "shown"  # the goal only asks: an answer the screen shows may come
             chosen = self._ask_again(request, obs, goal, element, answering=answering)
@@ -470,7 +470,7 @@ class Planner:
         goal: str,
         element: int | None,
         *,
-        answering: bool | str = False,
+        answering: bool | Literal["shown"] = False,
     ) -> tuple[Completion, str, ParsedReply, Action, tuple[str, ...], str] | None:
         """Ask once more with ``element`` off limits in thought and action (None: an answer
         with no element to avoid, asked again as it was): greedily, and ``ask_samples`` times
@@ -497,10 +497,9 @@ class Planner:
                 continue  # no ending the episode on a second thought
             if isinstance(action, AnswerAction) and not answering:
                 continue
-            shown_only = answering == "shown"  # in place of a tap: an answer the screen shows
-            if (
-                isinstance(action, AnswerAction)
-                and shown_only
+            if (  # in place of a tap: only an answer the screen shows
+                answering == "shown"
+                and isinstance(action, AnswerAction)
                 and not answer_shown(action, obs.view)
             ):
                 continue
