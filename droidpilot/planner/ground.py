@@ -821,13 +821,19 @@ def date_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:
     )
 
 
+def _date_fields(view: ScreenView) -> list[ViewItem]:
+    """The tappable items whose words are a date written 2025-03-19: a form's date fields,
+    a strip's days."""
+    return [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+
+
 def _off_day(view: ScreenView, goal: str) -> ViewItem | None:
     """The screen's chosen day when the goal names days and not that one (for
     :func:`date_off_goal`), else None."""
     wanted = dates_in(goal)
     if not wanted:
         return None
-    days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+    days = _date_fields(view)
     chosen = days if len(days) == 1 else [it for it in days if it.selected or it.checked]
     if _strip_days(view) and not chosen:  # the strip's chosen day scrolled away: its summary
         chosen = [it for it in view.items if not it.clickable and len(dates_in(it.text)) == 1]
@@ -844,7 +850,7 @@ def _strip_days(view: ScreenView) -> list[ViewItem]:
     tappable items whose words are a date written 2025-03-19, in a list that scrolls
     sideways (:func:`_strip_of`); [] for a form's date fields (a stay's check-in and
     check-out)."""
-    days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+    days = _date_fields(view)
     strip = _strip_of(view, days) if len(days) > 1 else None
     if strip is None or strip.bounds.width <= 2 * strip.bounds.height:
         return []
@@ -1264,13 +1270,15 @@ def _sold_out_lines(view: ScreenView, goal: str) -> tuple[list[ViewItem], str] |
     a ticket page's chosen day). None when nothing is, or when no line names the goal's
     place (:func:`_place_named`: the dish may be sold out at another restaurant only)."""
     items = list(view.items)
-    for name in ordered_items(goal):
+    ordered = ordered_items(goal)
+    names = {fold(n) for n in ordered}
+    for name in ordered:
         for at, item in enumerate(items):
             if fold(label_of(item)) != fold(name):
                 continue
             block = [item]
             for nxt in items[at + 1 : at + 4]:
-                if nxt.clickable or fold(label_of(nxt)) in {fold(n) for n in ordered_items(goal)}:
+                if nxt.clickable or fold(label_of(nxt)) in names:
                     break
                 block.append(nxt)
             if any(_SOLD_OUT.search(it.text) for it in block):
@@ -1337,7 +1345,7 @@ def day_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
     ):
         return action, None
     wanted = dates_in(goal)
-    days = [it for it in view.items if it.clickable and _ISO_DATE.fullmatch(label_of(it))]
+    days = _date_fields(view)
     goals = [it for it in days if dates_in(label_of(it)) & wanted]
     if len(goals) == 1:
         return TapAction(element=goals[0].id), (
@@ -1511,6 +1519,8 @@ _COUPON_GOAL = re.compile(r"\b(?:coupons?|vouchers?|promo code)\b|红包|优惠�
 _COUPON_ROW = re.compile(r"(?:coupons?|vouchers?)\b|红包|优惠券", re.I)
 #: a coupon row's applied saving: "Coupons | -¥5", "红包 | -¥5"
 _SAVED = re.compile(r"[-−–]\s*[¥$€£]\s*\d")
+#: a coupon row with nothing to choose: "0 available", "暂无可用", "none"
+_NONE_LEFT = re.compile(r"(?<![\d.])0(?![\d.])|暂无|无可用|\bnone\b", re.I)
 
 
 def _unused_coupon_row(view: ScreenView, goal: str) -> ViewItem | None:
@@ -1522,10 +1532,6 @@ def _unused_coupon_row(view: ScreenView, goal: str) -> ViewItem | None:
     if len(rows) != 1 or _SAVED.search(rows[0].text) or _NONE_LEFT.search(rows[0].text):
         return None
     return rows[0]
-
-
-#: a coupon row with nothing to choose: "0 available", "暂无可用", "none"
-_NONE_LEFT = re.compile(r"(?<![\d.])0(?![\d.])|暂无|无可用|\bnone\b", re.I)
 
 
 def unused_coupon(action: Action, view: ScreenView, goal: str) -> str | None:
@@ -1685,8 +1691,12 @@ def share_it(
     )
 
 
-#: a goal that gets or changes something, not only asks: "Buy", "order", "book", "pay", "买"
-_DOES = re.compile(r"\b(?:buy|order|book|pay|add|send|cancel)\b|买|点|订|支付|取消|发", re.I)
+#: a goal that gets or changes something, not only asks: "Buy", "order", "book", "pay", "买",
+#: "点1份", "订…票"; not the "点" of "几点" (what time) nor the "订" of "订单" (an order)
+_DOES = re.compile(
+    r"\b(?:buy|order|book|pay|add|send|cancel)\b|买|点(?=\d|一|份)|订(?!单)|支付|取消|发",
+    re.I,
+)
 
 
 def unasked_count(action: Action, view: ScreenView, goal: str) -> str | None:

@@ -2163,6 +2163,10 @@ def test_changing_a_count_for_a_goal_that_only_asks_is_refused_and_an_answer_may
     assert why == f'[{more.id}] "More Adult" changes a count, and the goal only asks a question'
     buy = "Buy 2 Adult tickets for West Lake Cruise on March 18; pay with PIN 337297."
     assert unasked_count(tap, obs.view, buy) is None
+    # Chinese: "几点" (what time) and "订单" (an order) ask; "点1份" and "订…票" do not
+    assert unasked_count(tap, obs.view, "我在美食达上的订单预计几点送到？") is not None
+    assert unasked_count(tap, obs.view, "在美食达上点1份可乐，多少钱？") is None
+    assert unasked_count(tap, obs.view, "帮我订3月18日的船票，多少钱？") is None
     left = re.search(r"¥[\d.]+ · (\d+) left", obs.view.text)
     assert left is not None
     raising = (
