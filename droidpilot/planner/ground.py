@@ -71,6 +71,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Collection
@@ -93,9 +95,12 @@ from droidpilot.types import (
 
 __all__ = [
     "LABEL_CHARS",
+    "address_off_goal",
     "answer_off_day",
     "answer_shown",
     "asks_question",
+    "best_row",
+    "choose_option",
     "code_row",
     "count_off_goal",
     "date_cell",
@@ -105,6 +110,7 @@ __all__ = [
     "false_raise",
     "finish_sold_out",
     "form_done",
+    "goal_address",
     "goal_count",
     "goal_tab",
     "ground_answer",
@@ -119,6 +125,7 @@ __all__ = [
     "misread_name",
     "named_for",
     "names_in",
+    "not_the_best",
     "off_goal_tab",
     "off_records",
     "open_coupons",
@@ -126,6 +133,7 @@ __all__ = [
     "ordered_row",
     "pin_entered",
     "raised_item",
+    "read_address",
     "records_item",
     "scroll_for_answer",
     "selected_tab",
@@ -135,16 +143,20 @@ __all__ = [
     "strip_day_off_goal",
     "tab_for_unseen",
     "tab_key",
+    "to_address",
+    "to_goal_app",
     "to_goal_tab",
     "to_records",
     "unasked_answer",
     "unasked_count",
+    "unchosen_option",
     "unread_answer",
     "unseen_name",
     "unsent_message",
     "unused_coupon",
     "unwritten_quote",
     "write_quote",
+    "wrong_app",
     "wrong_code",
     "wrong_item",
 ]
@@ -1727,3 +1739,370 @@ def answer_shown(action: Action, view: ScreenView) -> bool:
     if numbers:
         return all(_shows(view.text, n) for n in numbers)
     return bool(fold(action.text)) and fold(action.text) in fold(view.text)
+
+
+#: a goal that sends its order to an address: "… texted me a new address. Send … there",
+#: "delivered to its address", "送到它的地址", "送到新地址“…”"
+_ADDRESS_GOAL = re.compile(r"\baddress\b|地址", re.I)
+#: an address line: "238 Chaoyang Street, Jinjiang District, Chengdu", "Room 1101, Building 7,
+#: Pine Hill, 211 Xinhua Street, …", "成都市锦江区朝阳街238号", "…新华街211号松山苑7号楼1101室"
+_ADDRESS = re.compile(
+    r"\b\d+[A-Za-z]?\s+(?:[A-Z][\w'’.-]*\s+){1,4}"
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Boulevard|Blvd|Drive|Way)\b"
+    r"|(?:路|街|大道|巷)\d+号"
+)
+#: an address book's button that adds one: "Add address", "New address", "新增地址", "添加新地址"
+_NEW_ADDRESS = re.compile(
+    r"(?:add(?: an?)?|new)\s+(?:delivery\s+)?address|(?:新增|添加新?|新建)(?:收货)?地址", re.I
+)
+#: the label of an address form's street field: "Street address", "详细地址"
+_STREET = re.compile(r"street|address|详细地址|地址", re.I)
+#: a form's button that keeps what it holds: "Save", "保存"
+_SAVE = re.compile(r"save|保存", re.I)
+
+
+def _quoted_address(goal: str) -> str:
+    """The first words a goal quotes that are an address ("delivered to a new address:
+    "238 Chaoyang Street, …""); "" when none."""
+    for found in _QUOTED.finditer(goal):
+        words = next(g for g in found.groups() if g)
+        if _ADDRESS.search(words):
+            return words
+    return ""
+
+
+def _says_name(item: ViewItem, target: str) -> bool:
+    """Whether ``item`` is a line whose whole words are a name the folded goal ``target`` says
+    (at least four letters, or two Chinese characters), other than an address."""
+    key = fold(item.text)
+    long_enough = len(key) >= 4 or (_in_chinese(key) and len(key) >= 2)
+    return long_enough and key in target and not _ADDRESS.search(item.text)
+
+
+def read_address(view: ScreenView, goal: str) -> str | None:
+    """The address a screen gives for a goal that sends its order to an address it does not
+    spell out (:data:`_ADDRESS_GOAL`, no quoted address: "Ma Yong texted me a new address.
+    Send … there", "Look up Corner Bookshop Café in Maps and have … delivered to its
+    address"): the last line no one taps whose words are an address (:data:`_ADDRESS`), on a
+    screen with a line no one taps that is a name the goal says (the friend's conversation,
+    the place's page; a list's rows are tapped, and name no one line). None otherwise. The
+    planner keeps it for the screens of another app, where the order is placed
+    (:func:`goal_address`): the model reads the address, and at the checkout it has nothing
+    of it left to type."""
+    if not _ADDRESS_GOAL.search(goal) or _quoted_address(goal):
+        return None
+    tapped = _tapped(view)  # a message is long-pressed (its menu), not tapped: a line
+    lines = [it for it in view.items if it.id not in tapped and not it.editable and it.text]
+    target = fold(goal)
+    if not any(_says_name(it, target) for it in lines):
+        return None
+    found = [" ".join(it.text.split()) for it in lines if _ADDRESS.search(it.text)]
+    return found[-1] if found else None
+
+
+#: the flags that end a rendered line: "(tap)", "(long)", "(tap, focused)"
+_FLAGS = re.compile(r"^\[(\d+)\].*\(([a-z, ]+)\)$")
+
+
+def _tapped(view: ScreenView) -> set[int]:
+    """The ids of the screen's items that a tap acts on (rendered with the flag "tap")."""
+    found = (_FLAGS.match(line) for line in view.text.splitlines())
+    return {int(m.group(1)) for m in found if m and "tap" in m.group(2).split(", ")}
+
+
+def goal_address(goal: str, read: dict[str, str], package: str) -> str:
+    """The address the goal's order goes to: the one it quotes, else the last one read
+    (:func:`read_address`, by app package, in the order read) on the screens of an app other
+    than ``package`` (the one the order is placed in); "" when there is none."""
+    quoted = _quoted_address(goal)
+    if quoted or not _ADDRESS_GOAL.search(goal):
+        return quoted
+    others = [line for pkg, line in read.items() if pkg != package]
+    return others[-1] if others else ""
+
+
+def _shows_address(text: str, address: str) -> bool:
+    """Whether ``text`` (a row's words, a field's) shows ``address``, whole or shortened with
+    "…"."""
+    want = fold(address)
+    if want in fold(text):
+        return True
+    for part in text.split("|"):
+        key = fold(part)
+        if key.endswith("…") and len(key) > 10 and want.startswith(key[:-1].rstrip()):
+            return True
+    return False
+
+
+def _address_rows(view: ScreenView) -> list[ViewItem]:
+    """The rows of the screen that a tap opens or chooses and whose words hold an address
+    (a checkout's "Delivery address | Room 204, …", an address book's entries)."""
+    return [it for it in view.items if it.clickable and _ADDRESS.search(it.text)]
+
+
+def _address_book(view: ScreenView) -> ViewItem | None:
+    """An address book's one button that adds an address (:data:`_NEW_ADDRESS`), on a screen
+    that lists at least one; None on any other screen."""
+    adds = [it for it in view.items if it.clickable and _NEW_ADDRESS.fullmatch(label_of(it))]
+    return adds[0] if len(adds) == 1 and _address_rows(view) else None
+
+
+def _street_field(view: ScreenView) -> tuple[ViewItem, ViewItem] | None:
+    """An address form's street field (the text field after a line like "Street address",
+    "详细地址") and its save button, on a screen with one of each; None elsewhere."""
+    items = list(view.items)
+    fields = [
+        b
+        for a, b in itertools.pairwise(items)
+        if b.editable and not a.clickable and not a.editable and _STREET.search(label_of(a))
+    ]
+    saves = [it for it in items if it.clickable and _SAVE.fullmatch(label_of(it))]
+    return (fields[0], saves[0]) if len(fields) == 1 and len(saves) == 1 else None
+
+
+def address_off_goal(action: Action, view: ScreenView, address: str) -> str | None:
+    """Why ``action`` does not take the order to ``address`` (:func:`goal_address`), or None
+    (no address, or it does). At a checkout, a tap that places the order (:data:`_PROCEED`,
+    not an add) while its one address row shows another address; in an address book
+    (:func:`_address_book`), anything but a tap on the entry that shows the address, or on
+    the add button when none does; on an address form (:func:`_street_field`), typing other
+    words into its street field, or saving while the field does not show the address. The
+    model goes to the friend's message, then orders to its home address."""
+    if not address:
+        return None
+    item = _going_on(action, view, _PROCEED)
+    rows = _address_rows(view)
+    if item is not None and not _ADD.match(label_of(item)) and len(rows) == 1:
+        if _shows_address(rows[0].text, address):
+            return None
+        shown = next((p.strip() for p in rows[0].text.split("|") if _ADDRESS.search(p)), "")
+        return (
+            f'[{item.id}] places the order to "{shown}", and it goes to "{address}": '
+            f"[{rows[0].id}] changes the address"
+        )
+    add = _address_book(view)
+    if add is not None:
+        target = _book_target(view, add, address)
+        if isinstance(action, TapAction) and action.element == target.id:
+            return None
+        return f'the goal\'s address "{address}" is to be chosen here: [{target.id}]'
+    form = _street_field(view)
+    if form is None:
+        return None
+    street, save = form
+    if isinstance(action, TypeAction) and action.element == street.id:
+        if fold(action.text) == fold(address):
+            return None
+        return f'[{street.id}] is for the goal\'s address "{address}", not "{action.text}"'
+    if isinstance(action, TapAction) and action.element == save.id:
+        if _shows_address(street.text, address):
+            return None
+        return f'[{save.id}] saves an address that is not the goal\'s "{address}"'
+    return None
+
+
+def _book_target(view: ScreenView, add: ViewItem, address: str) -> ViewItem:
+    """The address book's entry that shows ``address``, else its add button."""
+    return next((it for it in _address_rows(view) if _shows_address(it.text, address)), add)
+
+
+def to_address(action: Action, view: ScreenView, address: str) -> tuple[Action, str | None]:
+    """An action that does not take the order to ``address`` (:func:`address_off_goal`)
+    turned into the next step toward it: the checkout's address row, the address book's entry
+    for it (or its add button), or typing it into the form's street field; and why (None when
+    unchanged). The demonstrations change the address before they place the order."""
+    if address_off_goal(action, view, address) is None:
+        return action, None
+    form = _street_field(view)
+    add = _address_book(view)
+    if add is not None:
+        target = _book_target(view, add, address)
+        return TapAction(element=target.id), f'[{target.id}] "{label_of(target)}" leads to it'
+    if form is not None:
+        street = form[0]
+        return TypeAction(text=address, element=street.id), (
+            f"[{street.id}] is the street field: the address goes there"
+        )
+    rows = _address_rows(view)
+    return TapAction(element=rows[0].id), f"[{rows[0].id}] is the address row"
+
+
+#: a goal that asks for the fastest of a list: "the fastest train", "耗时最短的一趟火车"
+_FASTEST = re.compile(r"\b(?:fastest|quickest)\b|耗时最短|最快", re.I)
+#: a goal that asks for the cheapest of a list: "the cheapest second-class train ticket",
+#: "最便宜的二等座火车票"
+_CHEAPEST = re.compile(r"\bcheapest\b|最便宜", re.I)
+#: a row's time on the way: "5h 01m", "3小时30分"
+_DURATION = re.compile(r"\b(\d+)\s*h\s*(\d+)\s*m\b|(\d+)\s*小时\s*(\d+)\s*分")
+_FARE = re.compile(r"[¥$€£]\s*(\d+(?:\.\d+)?)")
+
+
+def _row_measure(item: ViewItem, goal: str) -> float | None:
+    """What a result row ("G1363 | 07:10 → 12:11 | 5h 01m | Business ¥1915 1 left | …") is
+    worth to a goal that asks for the fastest (its minutes) or the cheapest in a class the
+    goal names (that class's fare): infinite when no such fare has seats left; None when the
+    row says nothing of it."""
+    fields = [" ".join(f.split()) for f in item.text.split("|")]
+    fares = [f for f in fields if _FARE.search(f) and not _SOLD_OUT.search(f)]
+    if _FASTEST.search(goal):
+        took = next((m for f in fields for m in [_DURATION.search(f)] if m), None)
+        if took is None or not any(_FARE.search(f) for f in fields):
+            return None
+        hours, minutes = (int(g) for g in took.groups() if g is not None)
+        return hours * 60 + minutes if fares else math.inf  # no seats: no choice
+    if _CHEAPEST.search(goal):
+        target = fold(goal)
+        classed = [f for f in fields if _FARE.search(f)]
+        named = [f for f in classed if (k := fold(_FARE.split(f)[0])) and k in target]
+        if not named:
+            return None
+        open_fares = [
+            float(m.group(1)) for f in named if f in fares for m in [_FARE.search(f)] if m
+        ]
+        return min(open_fares) if open_fares else math.inf
+    return None
+
+
+def _best_row(view: ScreenView, goal: str) -> tuple[ViewItem, float] | None:
+    """The row of the screen the goal's "fastest" or "cheapest" picks among those shown
+    (:func:`_row_measure`, the first of equals), and its measure; None with fewer than two
+    such rows."""
+    rows = [
+        (it, m) for it in view.items if it.clickable and (m := _row_measure(it, goal)) is not None
+    ]
+    if len(rows) < 2:
+        return None
+    best = min(rows, key=lambda r: r[1])
+    return best if best[1] != math.inf else None
+
+
+def not_the_best(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap on a result row is wrong for a goal that asks for the fastest or the
+    cheapest (:func:`_row_measure`) while another row shown is faster or cheaper, or None.
+    The model opens the third train of the list for "the fastest train"."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return None
+    item = view.item(action.element)
+    measure = _row_measure(item, goal) if item is not None and item.clickable else None
+    best = _best_row(view, goal) if measure is not None else None
+    if item is None or measure is None or best is None or measure <= best[1]:
+        return None
+    way = "fastest" if _FASTEST.search(goal) else "cheapest"
+    return (
+        f'[{item.id}] "{label_of(item)}" is not the {way} shown: [{best[0].id}] '
+        f'"{label_of(best[0])}" is'
+    )
+
+
+def best_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap on a row that is not the fastest or cheapest shown (:func:`not_the_best`)
+    turned into a tap on the one that is; and why (None when unchanged)."""
+    if not_the_best(action, view, goal) is None:
+        return action, None
+    best = _best_row(view, goal)
+    assert best is not None
+    return TapAction(element=best[0].id), f'[{best[0].id}] "{label_of(best[0])}" is the one'
+
+
+def unchosen_option(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why a tap that goes on (:data:`_PROCEED`: "Add to basket ¥49", "Submit order") is
+    wrong while an option the goal names (:func:`_goal_chooses`: "Medium", "Large" of
+    "2 × Boiled Fish in Chilli Oil (Medium, Large)", a passenger, a seat class) is not
+    checked; None otherwise. A radio group in which the goal names more than one option, or
+    one of which is checked, is left alone. The model adds the dish with the sheet's first
+    options."""
+    off = _unchosen(action, view, goal)
+    if off is None:
+        return None
+    item, option = off
+    return (
+        f'[{item.id}] goes on while [{option.id}] "{label_of(option)}", which the goal names, '
+        "is not chosen"
+    )
+
+
+def _names_option(option: ViewItem, goal: str) -> bool:
+    """Whether the goal names ``option`` as a whole: its words before a price or number
+    (:func:`_choice_words`) as words of the goal ("Second class" in "second-class", "Large"
+    in "(Medium, Large)"; not "A (window)" in "a window seat"); in Chinese, within the
+    goal's words."""
+    if not _goal_chooses(option, goal):
+        return False
+    if _in_chinese(label_of(option)):
+        return True
+    words = re.findall(r"[^\W\d_]+", re.split(r"[¥$€£]|\d", label_of(option), maxsplit=1)[0])
+    if not words or any(len(w) < 2 for w in words):
+        return False
+    phrase = r"[\W_]*".join(re.escape(w) for w in words)
+    return re.search(rf"(?<![^\W\d_]){phrase}(?![^\W\d_])", goal, re.I) is not None
+
+
+def _unchosen(action: Action, view: ScreenView, goal: str) -> tuple[ViewItem, ViewItem] | None:
+    """For :func:`unchosen_option`: the button that goes on and the option left unchosen."""
+    item = _going_on(action, view, _PROCEED)
+    if item is None:
+        return None
+    for option in view.items:
+        if not option.checkable or option.checked or not option.enabled:
+            continue
+        if date_cell(option) is not None or not _names_option(option, goal):
+            continue
+        named = [it for it in _choice_group(view, option) if _goal_chooses(it, goal)]
+        if role_word(option.role) == "radio" and (
+            len(named) > 1 or any(it.checked for it in named)
+        ):
+            continue
+        return item, option
+    return None
+
+
+def choose_option(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap that goes on with an option the goal names unchosen (:func:`unchosen_option`)
+    turned into a tap on that option; and why (None when unchanged)."""
+    off = _unchosen(action, view, goal)
+    if off is None:
+        return action, None
+    option = off[1]
+    return TapAction(element=option.id), f'[{option.id}] "{label_of(option)}" is the goal\'s'
+
+
+def wrong_app(action: Action, view: ScreenView, goal: str, apps: dict[str, str]) -> str | None:
+    """Why a tap that goes on (:data:`_PROCEED`: "Add to cart", "Submit order") is wrong in
+    an app the goal does not name while it says to do it with another app opened this
+    episode (:func:`_goal_apps`; ``apps``: the name each app package was opened by), or
+    None. "Send … there with MealDash": the model went from MealDash to FoodGo and paid
+    there."""
+    item = _going_on(action, view, _PROCEED)
+    here = apps.get(view.package)
+    if item is None or here is None or fold(here) in fold(goal):
+        return None
+    named = _goal_apps(goal, apps)
+    if not named:
+        return None
+    return f"[{item.id}] goes on in {here}, and the goal says {' and '.join(named)}"
+
+
+def _goal_apps(goal: str, apps: dict[str, str]) -> list[str]:
+    """The names of the apps opened this episode that the goal says to do it with ("with
+    MealDash", "on FoodGo", "using …", "用美食达", "在饭来了上"), in the order opened."""
+    return [
+        name
+        for name in apps.values()
+        if re.search(
+            rf"\b(?:with|on|using|via)\s+{re.escape(name)}\b|用{re.escape(name)}|在{re.escape(name)}上",
+            goal,
+            re.I,
+        )
+    ]
+
+
+def to_goal_app(
+    action: Action, view: ScreenView, goal: str, apps: dict[str, str]
+) -> tuple[Action, str | None]:
+    """A tap that goes on in an app the goal does not name (:func:`wrong_app`) turned into
+    opening the app the goal says (the last one opened, when it says more than one); and why
+    (None when unchanged)."""
+    if wrong_app(action, view, goal, apps) is None:
+        return action, None
+    name = _goal_apps(goal, apps)[-1]
+    return OpenAppAction(name=name), f"the goal says {name}"

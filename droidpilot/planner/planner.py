@@ -20,8 +20,11 @@ from typing import Any, Literal, cast
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
+    address_off_goal,
     answer_off_day,
     answer_shown,
+    best_row,
+    choose_option,
     code_row,
     count_off_goal,
     date_cell,
@@ -30,6 +33,7 @@ from droidpilot.planner.ground import (
     false_raise,
     finish_sold_out,
     form_done,
+    goal_address,
     ground_answer,
     ground_app,
     ground_cited,
@@ -39,10 +43,12 @@ from droidpilot.planner.ground import (
     leaves_choice,
     leaves_sought,
     names_in,
+    not_the_best,
     off_goal_tab,
     off_records,
     open_coupons,
     ordered_row,
+    read_address,
     scroll_for_answer,
     selected_tab,
     share_it,
@@ -51,16 +57,20 @@ from droidpilot.planner.ground import (
     strip_day_off_goal,
     tab_for_unseen,
     tab_key,
+    to_address,
+    to_goal_app,
     to_goal_tab,
     to_records,
     unasked_answer,
     unasked_count,
+    unchosen_option,
     unread_answer,
     unseen_name,
     unsent_message,
     unused_coupon,
     unwritten_quote,
     write_quote,
+    wrong_app,
     wrong_code,
     wrong_item,
 )
@@ -83,6 +93,7 @@ from droidpilot.types import (
     FinishAction,
     LongPressAction,
     Observation,
+    OpenAppAction,
     RememberAction,
     Sampling,
     ScrollAction,
@@ -242,6 +253,13 @@ class Planner:
         self._tabs_activity = ""
         # the apps whose screens this episode has shown (for ground.unsent_message)
         self._packages: set[str] = set()
+        # the address each app's screens last gave for the goal (ground.read_address), in
+        # the order read: where the order goes when it is placed in another app
+        self._addresses: dict[str, str] = {}
+        # the name each app was opened by this episode (an open_app whose next screen was
+        # another app's), by package: where the goal's order may be placed (ground.wrong_app)
+        self._apps: dict[str, str] = {}
+        self._package = ""  # the app of the last screen
 
     def reset(self, goal: str | None = None) -> None:
         """Start a new episode (forget plan, memory and history)."""
@@ -256,6 +274,9 @@ class Planner:
         self._tabs_tried = set()
         self._tabs_activity = ""
         self._packages = set()
+        self._addresses = {}
+        self._apps = {}
+        self._package = ""
 
     def remember(self, fact: str) -> None:
         fact = fact.strip()
@@ -296,6 +317,17 @@ class Planner:
         if obs.activity != self._tabs_activity:  # another screen: its tabs are new to search
             self._tabs_tried, self._tabs_activity = set(), obs.activity
         self._packages.add(obs.view.package)
+        if (
+            isinstance(self._last_action, OpenAppAction)
+            and not self._last_withheld
+            and obs.view.package != self._package
+        ):
+            self._apps[obs.view.package] = self._last_action.name
+        self._package = obs.view.package
+        read = read_address(obs.view, goal)
+        if read is not None:  # the last one read goes last
+            self._addresses.pop(obs.view.package, None)
+            self._addresses[obs.view.package] = read
         last = self._last_action
         if (
             last is not None
@@ -449,8 +481,10 @@ class Planner:
         for other, why in (
             scroll_for_answer(action, obs.view, goal),
             day_to_goal(action, obs.view, goal),  # before the count: a new day resets it
+            choose_option(action, obs.view, goal),  # as the demonstrations: options, count
             step_to_goal(action, obs.view, goal),
             ordered_row(action, obs.view, goal),
+            to_address(action, obs.view, self._address(obs, goal)),
             write_quote(action, obs.view, goal),
             form_done(action, obs.view, goal),
             to_goal_tab(action, obs.view, goal),
@@ -458,6 +492,8 @@ class Planner:
             to_records(action, obs.view, goal),
             code_row(action, obs.view, goal),
             share_it(action, obs.view, goal, self._packages),
+            best_row(action, obs.view, goal),
+            to_goal_app(action, obs.view, goal, self._apps),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -563,6 +599,9 @@ class Planner:
         unsent = unsent_message(action, goal, self._packages)
         if unsent is not None:
             return None, unsent, True
+        off_address = address_off_goal(action, obs.view, self._address(obs, goal))
+        if off_address is not None:
+            return _element_of(action), off_address, True
         element = _element_of(action)
         if element is None:
             return None
@@ -578,6 +617,8 @@ class Planner:
             or strip_day_off_goal(action, obs.view, goal)
             or wrong_code(action, obs.view, goal)
             or unasked_count(action, obs.view, goal)
+            or unchosen_option(action, obs.view, goal)
+            or wrong_app(action, obs.view, goal, self._apps)
         )
         if raised is not None:
             return element, raised, True
@@ -619,10 +660,15 @@ class Planner:
             or sold_out_tap(action, obs.view, goal)
             or off_goal_tab(action, obs.view, goal)
             or off_records(action, obs.view, goal)
+            or not_the_best(action, obs.view, goal)
         )
         if left is not None:
             return element, left, False
         return None
+
+    def _address(self, obs: Observation, goal: str) -> str:
+        """Where the goal's order goes (:func:`goal_address`), seen from this screen's app."""
+        return goal_address(goal, self._addresses, obs.view.package)
 
     def _note(self, obs: Observation) -> str:
         last = self._last_action

@@ -1,0 +1,165 @@
+"""Choices the goal makes plain, on the simulated phone's own screens (planner/ground.py): the
+options it names in brackets ("2 × Boiled Fish in Chilli Oil (Medium, Large)"), the fastest
+or cheapest row of a list, and the app it says to order with. The shipped model added the
+fish with the sheet's first options, took the third train of the list for "the fastest
+train", and paid in FoodGo for "… with MealDash"."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from droidpilot.planner.ground import (
+    best_row,
+    choose_option,
+    label_of,
+    not_the_best,
+    to_goal_app,
+    unchosen_option,
+    wrong_app,
+)
+from droidpilot.types import OpenAppAction, TapAction
+from tests.planner.test_address import _misled_episode
+from tests.planner.test_ground import _oracle_at
+
+_ADD = re.compile(r'\[(\d+)\] button "(?:Add to basket|Add to cart|加入购物车|加入购物袋)[^"]*"')
+_ROWS = re.compile(r'\[(\d+)\] "[A-Z]\d+ \|[^"]*" \(tap\)')
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang", "stop", "named"),
+    [
+        ("MealDashOrderDishOptions", "en", "CustomizeActivity", ["Medium", "Large +¥14.50"]),
+        ("FoodGoOrderDishOptions", "zh", "(dialog)", ["大份 +¥5.50", "加肉 +¥8"]),
+    ],
+)
+def test_adding_with_an_option_the_goal_names_unchosen_is_refused(
+    task_id: str, lang: str, stop: str, named: list[str]
+) -> None:
+    """On the dish's sheet, "Add to basket" while "Medium" (or "大份", "加肉") is not chosen
+    is refused, and the option is the next step, the first the goal names; an option the
+    goal does not name, and the sheet's other buttons, are left alone."""
+    _, obs, goal = _oracle_at(task_id, 2000, stop, lang)
+    add = _ADD.search(obs.view.text)
+    assert add is not None, obs.view.text
+    tap = TapAction(element=int(add.group(1)))
+    why = unchosen_option(tap, obs.view, goal)
+    assert why is not None
+    assert named[0] in why
+    first = next(it for it in obs.view.items if it.text == named[0])
+    assert choose_option(tap, obs.view, goal)[0] == TapAction(element=first.id)
+    options = [it for it in obs.view.items if it.checkable]
+    unnamed = [it for it in options if it.text not in named and not it.checked]
+    assert unnamed
+    for it in unnamed:
+        assert unchosen_option(TapAction(element=it.id), obs.view, goal) is None
+    assert unchosen_option(tap, obs.view, "Order 1 × Boiled Fish in Chilli Oil.") is None
+
+
+def test_a_window_seat_is_not_read_as_the_seat_a() -> None:
+    """ "with a window seat" names no seat: "A (window)" is not "a window", and the order
+    goes on with whichever window seat the model chose."""
+    _, obs, goal = _oracle_at("TravelBookTrainWindowSeat", 2000, "Choose a seat", "en")
+    submit = next(it for it in obs.view.items if label_of(it) == "Submit order")
+    assert unchosen_option(TapAction(element=submit.id), obs.view, goal) is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang", "best"),
+    [
+        ("TravelBookFastestTrain", "en", "G1026"),  # 4h 41m; G226 (all sold out) is no choice
+        ("TravelBookFastestTrain", "zh", "G1026"),
+        ("TravelBookCheapestTrain", "zh", "D1642"),  # ¥210: D773's ¥209 second class is sold out
+    ],
+)
+def test_a_row_slower_or_dearer_than_one_shown_is_refused(
+    task_id: str, lang: str, best: str
+) -> None:
+    """On the train results, a tap on any row but the fastest (or the cheapest in the goal's
+    class) that still has seats is refused, and that row is the next step; a tap on it
+    stands; a goal that asks for neither leaves every row alone."""
+    _, obs, goal = _oracle_at(task_id, 2000, "SearchResultActivity", lang)
+    rows = [it for it in obs.view.items if _ROWS.match(f'[{it.id}] "{it.text}" (tap)')]
+    assert len(rows) >= 3, obs.view.text
+    top = next(it for it in rows if label_of(it) == best)
+    for row in rows:
+        tap = TapAction(element=row.id)
+        if row is top:
+            assert not_the_best(tap, obs.view, goal) is None
+            continue
+        assert not_the_best(tap, obs.view, goal) is not None, row.text
+        assert best_row(tap, obs.view, goal)[0] == TapAction(element=top.id)
+        assert not_the_best(tap, obs.view, "Book train G1026 on March 17.") is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang"),
+    [
+        ("MealDashOrderDishOptions", "en"),
+        ("FoodGoOrderDishOptions", "zh"),
+        ("TravelBookFastestTrain", "en"),
+        ("TravelBookCheapestTrain", "zh"),
+    ],
+)
+def test_a_model_that_takes_the_first_of_everything_still_gets_the_goals_choice(
+    tmp_path: Path, task_id: str, lang: str
+) -> None:
+    """Through the whole agent loop: a model that adds the dish without choosing an option,
+    and opens the first train of the list, gets what the goal asks for (the task's own
+    check: paid, with those options, on that train), because the planner chooses them."""
+
+    def first_of_everything(screen: str, oracle: str) -> str | None:
+        step = oracle.rsplit("\n", 1)[-1]
+        add, rows = _ADD.search(screen), _ROWS.findall(screen)
+        if add and re.fullmatch(r"tap\(\d+\)", step):
+            tapped = re.search(rf"\[{step[4:-1]}\] (?:radio|checkbox) ", screen)
+            if tapped:  # the oracle chooses an option: the model adds at once
+                return f"<think>The options are set, so I add it.</think>\ntap({add.group(1)})"
+        if rows and step.startswith("tap(") and step != f"tap({rows[0]})":
+            return f"<think>I take the first train.</think>\ntap({rows[0]})"
+        return None
+
+    repairs = _misled_episode(tmp_path, task_id, lang, first_of_everything)
+    said = [r for step in repairs for r in step]
+    assert any("is the goal's" in r or "is the one" in r for r in said), said
+
+
+def test_going_on_in_another_app_than_the_one_the_goal_says_is_refused() -> None:
+    """ "Send … there with MealDash": once MealDash was opened, adding to FoodGo's cart is
+    refused and MealDash is opened again; the same tap stands for a goal that names no app
+    to do it with ("book a train … then add an event to my calendar": the travel app is no
+    app the goal says), and in the app the goal says."""
+    _, obs, _ = _oracle_at("FoodGoOrderDish", 2000, "(dialog)", "en")
+    add = _ADD.search(obs.view.text)
+    assert add is not None, obs.view.text
+    tap = TapAction(element=int(add.group(1)))
+    apps = {"com.droidpilot.meals": "MealDash", "com.droidpilot.foodgo": "FoodGo"}
+    goal = "Huang Ning texted me a new address. Send 1 × Miso Soup there with MealDash."
+    assert wrong_app(tap, obs.view, goal, apps) is not None
+    assert to_goal_app(tap, obs.view, goal, apps)[0] == OpenAppAction(name="MealDash")
+    assert wrong_app(tap, obs.view, goal.replace("MealDash", "FoodGo"), apps) is None
+    calendar = "Book a train to Wuhan, then add an event to my calendar."
+    assert (
+        wrong_app(tap, obs.view, calendar, {**apps, "com.droidpilot.calendar": "Calendar"}) is None
+    )
+    zh = "在日历里找到从明天起第一个没有安排的日子，订当天的火车票并支付。"
+    assert (
+        wrong_app(
+            tap,
+            obs.view,
+            zh,
+            {"com.droidpilot.calendar": "日历", "com.droidpilot.foodgo": "饭来了"},
+        )
+        is None
+    )
+    assert (
+        wrong_app(
+            tap,
+            obs.view,
+            "用美食达点1份味噌汤。",
+            {"com.droidpilot.meals": "美食达", "com.droidpilot.foodgo": "饭来了"},
+        )
+        is not None
+    )
