@@ -126,6 +126,7 @@ __all__ = [
     "named_for",
     "names_in",
     "not_the_best",
+    "numberless_answer",
     "off_goal_tab",
     "off_records",
     "open_coupons",
@@ -150,6 +151,7 @@ __all__ = [
     "unasked_answer",
     "unasked_count",
     "unchosen_option",
+    "unfounded_infeasible",
     "unread_answer",
     "unseen_name",
     "unsent_message",
@@ -1109,7 +1111,8 @@ def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
 def tab_for_unseen(
     thought: str, action: Action, view: ScreenView, goal: str, tried: Collection[str] = ()
 ) -> tuple[Action, str | None]:
-    """``action`` (a scroll) turned into a tap on the next tab of the screen's tab bar when
+    """``action`` (a scroll, or a finish that gives up) turned into a tap on the next tab of
+    the screen's tab bar when
     something the goal looks for shows nowhere on the screen: an item the goal orders with a
     count, or a name the thought says the goal names (:func:`names_in`); and why (None when
     unchanged: no scroll, nothing missing, no tab bar with a selected tab). The next tab is
@@ -1119,7 +1122,8 @@ def tab_for_unseen(
     another tab, not further down this one. Tabs whose words are in ``tried`` (those the
     search went to before, for the same name) are passed over: once every tab has been
     looked under, the dish is not here, and the model decides."""
-    if not isinstance(action, ScrollAction):
+    giving_up = isinstance(action, FinishAction) and action.status == "infeasible"
+    if not isinstance(action, ScrollAction) and not giving_up:
         return action, None
     missing = unseen_name(thought, view, goal)
     tabs = sorted((it for it in view.items if _is_tab(it) and it.clickable), key=_tab_place)
@@ -1327,7 +1331,10 @@ def finish_sold_out(action: Action, view: ScreenView, goal: str) -> tuple[Action
     demonstrations end such a task with ``finish(infeasible)`` naming it, and the model tries
     another dish or day instead."""
     found = _sold_out_lines(view, goal)
-    if found is None or isinstance(action, FinishAction):
+    said = isinstance(action, FinishAction) and (
+        action.status == "success" or _SOLD_OUT.search(action.message)
+    )
+    if found is None or said:  # a finish that gives up without the reason gets it
         return action, None
     lines, what = found
     place = _place_named(view, goal)
@@ -2106,3 +2113,38 @@ def to_goal_app(
         return action, None
     name = _goal_apps(goal, apps)[-1]
     return OpenAppAction(name=name), f"the goal says {name}"
+
+
+def unfounded_infeasible(
+    thought: str, action: Action, view: ScreenView, goal: str, tried: Collection[str] = ()
+) -> str | None:
+    """Why a finish that gives up (``infeasible``) is wrong, or None: the goal's item shows
+    sold out here (:func:`_sold_out_lines`) and the finish does not say so (the task's reason
+    is lost: :func:`finish_sold_out` says it), or it shows nowhere here while a tab is left to
+    look under (:func:`tab_for_unseen`). The model gave up on Kung Pao Chicken under the
+    "Noodles" tab with "The goal is not done enough."."""
+    if not isinstance(action, FinishAction) or action.status != "infeasible":
+        return None
+    found = _sold_out_lines(view, goal)
+    if found is not None:
+        if _SOLD_OUT.search(action.message or ""):
+            return None
+        return f"{found[1]} shows sold out here, and the finish does not say so"
+    _, why = tab_for_unseen(thought, action, view, goal, tried)
+    return None if why is None else f"the finish gives up while {why}"
+
+
+#: a goal that asks for a number: "How many Adult tickets …", "How much does …", "还剩多少张",
+#: "几点送到"
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b|多少|几[张个份位点天]", re.I)
+
+
+def numberless_answer(action: Action, goal: str) -> str | None:
+    """Why an answer with no digit in it is wrong for a goal that asks for a number
+    (:data:`_HOW_MANY`), or None. Asked how many Adult tickets are left, the model answered
+    "Fleet-footed fairies"."""
+    if not isinstance(action, AnswerAction) or not _HOW_MANY.search(goal):
+        return None
+    if any(ch.isdigit() for ch in action.text):
+        return None
+    return f"the goal asks for a number, and the answer {action.text!r} has none"

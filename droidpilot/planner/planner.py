@@ -44,6 +44,7 @@ from droidpilot.planner.ground import (
     leaves_sought,
     names_in,
     not_the_best,
+    numberless_answer,
     off_goal_tab,
     off_records,
     open_coupons,
@@ -64,6 +65,7 @@ from droidpilot.planner.ground import (
     unasked_answer,
     unasked_count,
     unchosen_option,
+    unfounded_infeasible,
     unread_answer,
     unseen_name,
     unsent_message,
@@ -587,7 +589,7 @@ class Planner:
         ones are judged first: a raise refused once changes nothing on the screen, and must
         not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
-            unasked = unasked_answer(action, goal)
+            unasked = unasked_answer(action, goal) or numberless_answer(action, goal)
             if unasked is not None:
                 return _element_of_thought(thought, obs), unasked, True
             unread = unread_answer(thought, action, obs.view, goal) or answer_off_day(
@@ -602,6 +604,9 @@ class Planner:
         off_address = address_off_goal(action, obs.view, self._address(obs, goal))
         if off_address is not None:
             return _element_of(action), off_address, True
+        given_up = unfounded_infeasible(thought, action, obs.view, goal, self._tabs_tried)
+        if given_up is not None:
+            return None, given_up, True
         element = _element_of(action)
         if element is None:
             return None

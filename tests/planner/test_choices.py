@@ -14,13 +14,19 @@ import pytest
 from droidpilot.planner.ground import (
     best_row,
     choose_option,
+    finish_sold_out,
     label_of,
     not_the_best,
+    numberless_answer,
+    tab_for_unseen,
+    tab_key,
     to_goal_app,
     unchosen_option,
+    unfounded_infeasible,
+    unseen_name,
     wrong_app,
 )
-from droidpilot.types import OpenAppAction, TapAction
+from droidpilot.types import AnswerAction, FinishAction, OpenAppAction, TapAction
 from tests.planner.test_address import _misled_episode
 from tests.planner.test_ground import _oracle_at
 
@@ -163,3 +169,57 @@ def test_going_on_in_another_app_than_the_one_the_goal_says_is_refused() -> None
         )
         is not None
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_giving_up_without_the_reason_or_before_every_tab_is_refused(lang: str) -> None:
+    """On Spicy Garden's page, where Kung Pao Chicken shows "Sold out": giving up without
+    saying so is refused (the planner's own finish says it), giving up with the reason
+    stands. Under the "Noodles" tab, where the dish shows nowhere, giving up is refused and
+    the next tab is the step, until every tab has been looked under."""
+    device, obs, goal = _oracle_at("MealDashOrderSoldOutDish", 2000, "RestaurantActivity", lang)
+    vague = FinishAction(status="infeasible", message="The goal is not done enough.")
+    assert unfounded_infeasible("", vague, obs.view, goal) is not None
+    ended, why = finish_sold_out(vague, obs.view, goal)
+    assert why is not None
+    assert isinstance(ended, FinishAction)
+    assert unfounded_infeasible("", ended, obs.view, goal) is None
+    tabs = [it for it in obs.view.items if it.role.endswith("Tab")]
+    assert len(tabs) >= 3, obs.view.text
+    device.perform(TapAction(element=tabs[1].id))
+    other = device.observe()
+    assert unfounded_infeasible("", vague, other.view, goal) is not None
+    tabbed, why = tab_for_unseen("", vague, other.view, goal)
+    assert why is not None
+    assert isinstance(tabbed, TapAction)
+    assert tabbed.element in {it.id for it in other.view.items if it.clickable}
+    tried = {tab_key(unseen_name("", other.view, goal), it) for it in other.view.items}
+    assert unfounded_infeasible("", vague, other.view, goal, tried) is None
+
+
+def test_a_model_that_gives_up_without_the_reason_ends_with_it(tmp_path: Path) -> None:
+    """Through the whole agent loop: the model's "infeasible" without a reason is replaced
+    by the planner's "… is sold out at Spicy Garden.", which the task's own check wants."""
+
+    def vague(screen: str, oracle: str) -> str | None:
+        if "finish(infeasible" not in oracle:
+            return None
+        return '<think>It cannot be done.</think>\nfinish(infeasible, "The goal is not done.")'
+
+    repairs = _misled_episode(tmp_path, "MealDashOrderSoldOutDish", "en", vague)
+    assert any("finish does not say so" in r for r in repairs[-1]), repairs
+
+
+def test_an_answer_with_no_number_to_a_goal_that_asks_for_one_is_refused() -> None:
+    """ "How many Adult tickets … are left" answered "Fleet-footed fairies" is refused; "0"
+    (the oracle's answer where the day is sold out), "298 left" and any answer to a goal that
+    asks for no number stand."""
+    goal = "How many Adult tickets for West Lake Cruise are left on March 18?"
+    assert numberless_answer(AnswerAction(text="Fleet-footed fairies"), goal) is not None
+    assert numberless_answer(AnswerAction(text="0"), goal) is None
+    assert numberless_answer(AnswerAction(text="298 left"), goal) is None
+    assert (
+        numberless_answer(AnswerAction(text="没有"), "西湖游船3月18日的成人票还剩多少张？")
+        is not None
+    )
+    assert numberless_answer(AnswerAction(text="Li Wei"), "Who texted me last?") is None
