@@ -460,8 +460,17 @@ class Planner:
         coupons (:func:`open_coupons`); anything but the list of orders for a goal about
         its own order: that list (:func:`to_records`); another train or flight than the
         goal's: its row, or a scroll for it (:func:`code_row`); finishing before texting the
-        one the goal asks to text: the page's share button (:func:`share_it`); a scroll that
-        got nowhere here: the other way. Each only when the planner would not refuse it in
+        one the goal asks to text: the page's share button (:func:`share_it`); an order that
+        does not go to the goal's address: the checkout's address row, the address book's
+        entry or add button, the address typed in the form's street field
+        (:func:`to_address`); adding with an option the goal names unchosen: that option
+        (:func:`choose_option`, before the count, as the demonstrations); a row slower or
+        dearer than one shown for "the fastest"/"the cheapest": that one (:func:`best_row`);
+        going on in an app other than the one the goal says to do it with: that app
+        (:func:`to_goal_app`); giving up where the goal's dish is under another tab: that
+        tab (:func:`tab_for_unseen`), or without the reason where it shows sold out: the
+        finish that says it (:func:`finish_sold_out`); a scroll that got nowhere here: the
+        other way. Each only when the planner would not refuse it in
         turn; the tab search goes to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
@@ -574,10 +583,17 @@ class Planner:
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites) or on another day than the goal's (:func:`answer_off_day`), a
         success finish for a goal that asks to text someone while no messaging app has been
-        on the screen (:func:`unsent_message`), a stepper's tap for a goal that only asks
-        (:func:`unasked_count`), or one that would clear a checked item showing words the
-        thought says the goal names (about this element or another: grounding moves taps; a
-        date picker's chosen day is not one: tapped, it stays chosen).
+        on the screen (:func:`unsent_message`), anything that does not take the order to the
+        goal's address (:func:`address_off_goal`: the one it quotes, else one read on another
+        app's screen, :func:`read_address`), giving up while the goal's dish shows sold out
+        without saying so or shows nowhere with a tab left (:func:`unfounded_infeasible`), an
+        answer with no number to a goal that asks for one (:func:`numberless_answer`), going
+        on with an option the goal names unchosen (:func:`unchosen_option`) or in an app the
+        goal does not say while it says another one opened this episode (:func:`wrong_app`),
+        a stepper's tap for a goal that only asks (:func:`unasked_count`), or one that would
+        clear a checked item showing words the thought says the goal names (about this
+        element or another: grounding moves taps; a date picker's chosen day is not one:
+        tapped, it stays chosen).
         Harmless but futile: an action that changed nothing on this very screen before (what
         the agent's loop check ends an episode for, when it comes again and again), a tap on
         a disabled element, one chosen here :data:`CYCLE_AFTER` times already (the episode
@@ -585,7 +601,9 @@ class Planner:
         the goal looks for (:func:`leaves_sought`), a tap on a sold-out dish's lines
         (:func:`sold_out_tap`), acting on another tab than the one the goal says
         (:func:`off_goal_tab`) or on anything but the list of the user's orders for a goal
-        about one of them (:func:`off_records`). None for any other action. The harmful
+        about one of them (:func:`off_records`), or a tap on a row slower or dearer than one
+        shown for a goal that asks for the fastest or cheapest (:func:`not_the_best`). None
+        for any other action. The harmful
         ones are judged first: a raise refused once changes nothing on the screen, and must
         not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
