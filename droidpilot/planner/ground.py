@@ -64,7 +64,12 @@ the task (:func:`finish_sold_out`), the goal's day is picked or scrolled to
 (:func:`day_to_goal`), a form whose options are all as the goal names goes on
 (:func:`form_done`), the goal's tab (:func:`to_goal_tab`), the coupons
 (:func:`open_coupons`), the list of the user's orders (:func:`to_records`) and the goal's
-train or flight (:func:`code_row`) are opened. What to choose there stays the model's.
+train or flight (:func:`code_row`) are opened. What to choose there stays the model's, except
+where the goal itself chooses: the address it quotes, or one read on another app's screen
+(:func:`read_address`: a friend's text, a place in Maps) is set at checkout
+(:func:`to_address`), the options it names are chosen (:func:`choose_option`), the fastest or
+cheapest row shown is opened (:func:`best_row`), and the order is placed in the app it says to
+use (:func:`to_goal_app`).
 """
 
 from __future__ import annotations
