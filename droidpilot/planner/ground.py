@@ -124,6 +124,7 @@ __all__ = [
     "ground_date",
     "ground_named",
     "ground_pin",
+    "ignores_sold_out",
     "label_of",
     "leaves_choice",
     "leaves_sought",
@@ -2079,19 +2080,30 @@ def choose_option(action: Action, view: ScreenView, goal: str) -> tuple[Action, 
 
 
 def wrong_app(action: Action, view: ScreenView, goal: str, apps: dict[str, str]) -> str | None:
-    """Why a tap that goes on (:data:`_PROCEED`: "Add to cart", "Submit order") is wrong in
-    an app the goal does not name while it says to do it with another app opened this
-    episode (:func:`_goal_apps`; ``apps``: the name each app package was opened by), or
-    None. "Send … there with MealDash": the model went from MealDash to FoodGo and paid
-    there."""
-    item = _going_on(action, view, _PROCEED)
+    """Why ``action`` is wrong in an app the goal does not name while it says to do it with
+    another app opened this episode (:func:`_goal_apps`; ``apps``: the name each app
+    package was opened by), or None: a tap that goes on (:data:`_PROCEED`: "Add to cart",
+    "Submit order"), or anything but opening an app on a screen that shows the shop the goal
+    orders from or an item it orders (the goal's order, begun in the wrong app; a friend's
+    text read in Messages is left alone). "Send … there with MealDash": the model went from
+    MealDash to FoodGo and paid there."""
     here = apps.get(view.package)
-    if item is None or here is None or fold(here) in fold(goal):
+    if here is None or fold(here) in fold(goal) or isinstance(action, OpenAppAction):
         return None
+    item = _going_on(action, view, _PROCEED)
+    wanted = {fold(n) for n in ordered_items(goal)}
+    wanted |= {fold(m.group(1)) for m in _FROM_SHOP.finditer(goal)}
+    wanted.discard("")
+    shown = next((it for it in view.items if fold(label_of(it)) in wanted), None)
     named = _goal_apps(goal, apps)
     if not named:
         return None
-    return f"[{item.id}] goes on in {here}, and the goal says {' and '.join(named)}"
+    says = " and ".join(named)
+    if item is not None:
+        return f"[{item.id}] goes on in {here}, and the goal says {says}"
+    if shown is not None:
+        return f'[{shown.id}] "{label_of(shown)}" is in {here}, and the goal says {says}'
+    return None
 
 
 def _goal_apps(goal: str, apps: dict[str, str]) -> list[str]:
@@ -2153,3 +2165,19 @@ def numberless_answer(action: Action, goal: str) -> str | None:
     if any(ch.isdigit() for ch in action.text):
         return None
     return f"the goal asks for a number, and the answer {action.text!r} has none"
+
+
+def ignores_sold_out(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why anything but giving up is wrong where an item the goal orders shows sold out at
+    the goal's place (:func:`_sold_out_lines`; not a day), or None. The model saw Kung Pao
+    Chicken "Sold out" under Spicy Garden's "Mains", went on to the next tab, and gave up
+    there without the reason; :func:`finish_sold_out` ends it saying so."""
+    if isinstance(action, FinishAction) and action.status == "infeasible":
+        return None  # with or without the reason: unfounded_infeasible judges it
+    here = selected_tab(view)
+    if isinstance(action, TapAction) and here is not None and action.element == here.id:
+        return None  # the tab it shows on, tapped again: it stays
+    found = _sold_out_lines(view, goal)
+    if found is None or found[1] not in ordered_items(goal):
+        return None  # a day: a strip's day is tapped to be read, and a trip plans around it
+    return f"the goal's {found[1]} shows sold out here"

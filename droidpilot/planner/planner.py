@@ -40,6 +40,7 @@ from droidpilot.planner.ground import (
     ground_date,
     ground_named,
     ground_pin,
+    ignores_sold_out,
     leaves_choice,
     leaves_sought,
     names_in,
@@ -586,7 +587,9 @@ class Planner:
         on the screen (:func:`unsent_message`), anything that does not take the order to the
         goal's address (:func:`address_off_goal`: the one it quotes, else one read on another
         app's screen, :func:`read_address`), giving up while the goal's dish shows sold out
-        without saying so or shows nowhere with a tab left (:func:`unfounded_infeasible`), an
+        without saying so or shows nowhere with a tab left (:func:`unfounded_infeasible`),
+        anything else there while it shows sold out (:func:`ignores_sold_out`, harmless: the
+        planner's own finish takes its place), an
         answer with no number to a goal that asks for one (:func:`numberless_answer`), going
         on with an option the goal names unchosen (:func:`unchosen_option`) or in an app the
         goal does not say while it says another one opened this episode (:func:`wrong_app`),
@@ -625,6 +628,9 @@ class Planner:
         given_up = unfounded_infeasible(thought, action, obs.view, goal, self._tabs_tried)
         if given_up is not None:
             return None, given_up, True
+        sold_out = ignores_sold_out(action, obs.view, goal)
+        if sold_out is not None:  # finish_sold_out takes its place
+            return _element_of(action), sold_out, False
         element = _element_of(action)
         if element is None:
             return None

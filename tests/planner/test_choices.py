@@ -15,6 +15,7 @@ from droidpilot.planner.ground import (
     best_row,
     choose_option,
     finish_sold_out,
+    ignores_sold_out,
     label_of,
     not_the_best,
     numberless_answer,
@@ -223,3 +224,49 @@ def test_an_answer_with_no_number_to_a_goal_that_asks_for_one_is_refused() -> No
         is not None
     )
     assert numberless_answer(AnswerAction(text="Li Wei"), "Who texted me last?") is None
+
+
+def test_the_goals_order_begun_in_another_app_is_refused_before_it_goes_on() -> None:
+    """On FoodGo's sheet of the goal's dish, even a tap on the count is refused for "… with
+    MealDash" once MealDash was opened (the model looped on the count there and never
+    added); on a friend's text in Messages, which shows nothing the goal orders, it is not."""
+    _, sheet, _ = _oracle_at("FoodGoOrderDish", 2000, "(dialog)", "en")  # Kung Pao Chicken
+    raise_ = next(it for it in sheet.view.items if label_of(it) == "Increase quantity")
+    apps = {"com.droidpilot.meals": "MealDash", "com.droidpilot.foodgo": "FoodGo"}
+    goal = "Send 1 × Kung Pao Chicken from Bashu Kitchen there with MealDash (PIN 337297)."
+    tap = TapAction(element=raise_.id)
+    assert wrong_app(tap, sheet.view, goal, apps) is not None
+    assert to_goal_app(tap, sheet.view, goal, apps)[0] == OpenAppAction(name="MealDash")
+    _, chat, friend = _oracle_at("MealDashOrderToFriendAddress", 2000, "ConversationActivity", "en")
+    messages = {**apps, "com.droidpilot.messages": "Messages"}
+    anything = TapAction(element=chat.view.items[-1].id)
+    assert wrong_app(anything, chat.view, friend, messages) is None
+
+
+def test_leaving_the_goals_sold_out_dish_for_another_tab_ends_the_task() -> None:
+    """Where Kung Pao Chicken shows "Sold out" under Spicy Garden's "Mains", a tap on another
+    tab is refused (the planner's finish says why), the selected tab tapped again is not,
+    and neither is giving up; through the agent loop, a model that goes to the next tab
+    there ends with "… is sold out at Spicy Garden.", as the task's check wants."""
+    _, obs, goal = _oracle_at("MealDashOrderSoldOutDish", 2000, "RestaurantActivity", "en")
+    tabs = [it for it in obs.view.items if it.role.endswith("Tab")]
+    chosen = next(it for it in tabs if it.selected)
+    other = next(it for it in tabs if not it.selected)
+    assert ignores_sold_out(TapAction(element=other.id), obs.view, goal) is not None
+    assert ignores_sold_out(TapAction(element=chosen.id), obs.view, goal) is None
+    gives_up = FinishAction(status="infeasible", message="It cannot be done.")
+    assert ignores_sold_out(gives_up, obs.view, goal) is None
+
+
+def test_a_model_that_walks_past_the_sold_out_dish_ends_with_the_reason(tmp_path: Path) -> None:
+    """Through the whole agent loop: where the oracle would finish, the model taps the next
+    tab; the planner finishes in its place with the reason, which the task's check wants."""
+
+    def next_tab(screen: str, oracle: str) -> str | None:
+        tab = re.search(r'\[(\d+)\] tab "[^"]+" \(tap\)', screen)
+        if "finish(infeasible" not in oracle or tab is None:
+            return None
+        return f"<think>I look under another tab.</think>\ntap({tab.group(1)})"
+
+    repairs = _misled_episode(tmp_path, "MealDashOrderSoldOutDish", "en", next_tab)
+    assert any("shows sold out here" in r for r in repairs[-1]), repairs
