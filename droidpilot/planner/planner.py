@@ -587,9 +587,7 @@ class Planner:
         on the screen (:func:`unsent_message`), anything that does not take the order to the
         goal's address (:func:`address_off_goal`: the one it quotes, else one read on another
         app's screen, :func:`read_address`), giving up while the goal's dish shows sold out
-        without saying so or shows nowhere with a tab left (:func:`unfounded_infeasible`),
-        anything else there while it shows sold out (:func:`ignores_sold_out`, harmless: the
-        planner's own finish takes its place), an
+        without saying so or shows nowhere with a tab left (:func:`unfounded_infeasible`), an
         answer with no number to a goal that asks for one (:func:`numberless_answer`), going
         on with an option the goal names unchosen (:func:`unchosen_option`) or in an app the
         goal does not say while it says another one opened this episode (:func:`wrong_app`),
@@ -604,11 +602,12 @@ class Planner:
         the goal looks for (:func:`leaves_sought`), a tap on a sold-out dish's lines
         (:func:`sold_out_tap`), acting on another tab than the one the goal says
         (:func:`off_goal_tab`) or on anything but the list of the user's orders for a goal
-        about one of them (:func:`off_records`), or a tap on a row slower or dearer than one
-        shown for a goal that asks for the fastest or cheapest (:func:`not_the_best`). None
-        for any other action. The harmful
-        ones are judged first: a raise refused once changes nothing on the screen, and must
-        not pass the second time as merely futile."""
+        about one of them (:func:`off_records`), a tap on a row slower or dearer than one
+        shown for a goal that asks for the fastest or cheapest (:func:`not_the_best`), or
+        anything but giving up where the goal's dish shows sold out (:func:`ignores_sold_out`:
+        the planner's finish with the reason takes its place). None for any other action.
+        The harmful ones are judged first: a raise refused once changes nothing on the
+        screen, and must not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
             unasked = unasked_answer(action, goal) or numberless_answer(action, goal)
             if unasked is not None:
