@@ -1396,12 +1396,17 @@ def day_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, st
     )
 
 
+def _option_words(item: ViewItem) -> str:
+    """The words an option is known by, before its price, count or number ("Second class ¥719
+    34 left" → "Second class ", "Zhu Yu 4300****8426" → "Zhu Yu ", "二等座 ¥719 余34张" →
+    "二等座 ")."""
+    return re.split(r"[¥$€£]|\d|余|剩", label_of(item), maxsplit=1)[0]
+
+
 def _choice_words(item: ViewItem) -> str:
-    """The folded words an option is known by, before its price, count or number ("Second
-    class ¥719 34 left" → "secondclass", "Zhu Yu 4300****8426" → "zhuyu", "二等座 ¥719 余34张"
-    → "二等座"); "" when they are too short to tell options apart."""
-    words = re.split(r"[¥$€£]|\d|余|剩", label_of(item), maxsplit=1)[0]
-    key = fold(words)
+    """The folded words an option is known by (:func:`_option_words`: "secondclass",
+    "zhuyu", "二等座"); "" when they are too short to tell options apart."""
+    key = fold(_option_words(item))
     return key if len(key) >= (2 if _in_chinese(key) else 4) else ""
 
 
@@ -2019,7 +2024,7 @@ def best_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str |
 
 def unchosen_option(action: Action, view: ScreenView, goal: str) -> str | None:
     """Why a tap that goes on (:data:`_PROCEED`: "Add to basket ¥49", "Submit order") is
-    wrong while an option the goal names (:func:`_goal_chooses`: "Medium", "Large" of
+    wrong while an option the goal names (:func:`_names_option`: "Medium", "Large" of
     "2 × Boiled Fish in Chilli Oil (Medium, Large)", a passenger, a seat class) is not
     checked; None otherwise. A radio group in which the goal names more than one option, or
     one of which is checked, is left alone. The model adds the dish with the sheet's first
@@ -2043,7 +2048,7 @@ def _names_option(option: ViewItem, goal: str) -> bool:
         return False
     if _in_chinese(label_of(option)):
         return True
-    words = re.findall(r"[^\W\d_]+", re.split(r"[¥$€£]|\d", label_of(option), maxsplit=1)[0])
+    words = re.findall(r"[^\W\d_]+", _option_words(option))
     if not words or any(len(w) < 2 for w in words):
         return False
     phrase = r"[\W_]*".join(re.escape(w) for w in words)
@@ -2144,7 +2149,7 @@ def unfounded_infeasible(
         return None
     found = _sold_out_lines(view, goal)
     if found is not None:
-        if _SOLD_OUT.search(action.message or ""):
+        if _SOLD_OUT.search(action.message):
             return None
         return f"{found[1]} shows sold out here, and the finish does not say so"
     _, why = tab_for_unseen(thought, action, view, goal, tried)
