@@ -21,10 +21,14 @@ from typing import Any, Literal, cast
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
     address_off_goal,
+    answer_in_words,
     answer_off_day,
     answer_shown,
+    best_coupon,
     best_row,
+    calendar_day_off_goal,
     choose_option,
+    clears_last_choice,
     code_row,
     count_off_goal,
     date_cell,
@@ -33,6 +37,7 @@ from droidpilot.planner.ground import (
     false_raise,
     finish_sold_out,
     form_done,
+    free_day,
     goal_address,
     ground_answer,
     ground_app,
@@ -43,15 +48,19 @@ from droidpilot.planner.ground import (
     ignores_sold_out,
     leaves_choice,
     leaves_sought,
+    lesser_coupon,
     names_in,
     not_the_best,
     numberless_answer,
     off_goal_tab,
+    off_new_event,
     off_records,
     open_coupons,
     ordered_row,
     read_address,
+    save_form,
     scroll_for_answer,
+    scroll_to_value,
     selected_tab,
     share_it,
     sold_out_tap,
@@ -62,16 +71,19 @@ from droidpilot.planner.ground import (
     to_address,
     to_goal_app,
     to_goal_tab,
+    to_new_event,
     to_records,
     unasked_answer,
     unasked_count,
     unchosen_option,
     unfounded_infeasible,
     unread_answer,
+    unsaved_form,
     unseen_name,
     unsent_message,
     unused_coupon,
     unwritten_quote,
+    with_day,
     write_quote,
     wrong_app,
     wrong_code,
@@ -262,6 +274,8 @@ class Planner:
         # the name each app was opened by this episode (an open_app whose next screen was
         # another app's), by package: where the goal's order may be placed (ground.wrong_app)
         self._apps: dict[str, str] = {}
+        # the day the goal means without naming it, read off a screen (ground.free_day)
+        self._day: tuple[int, int] | None = None
         self._package = ""  # the app of the last screen
 
     def reset(self, goal: str | None = None) -> None:
@@ -279,6 +293,7 @@ class Planner:
         self._packages = set()
         self._addresses = {}
         self._apps = {}
+        self._day = None
         self._package = ""
 
     def remember(self, fact: str) -> None:
@@ -331,6 +346,7 @@ class Planner:
         if read is not None:  # the last one read goes last
             self._addresses.pop(obs.view.package, None)
             self._addresses[obs.view.package] = read
+        self._day = free_day(obs.view, goal) or self._day
         last = self._last_action
         if (
             last is not None
@@ -426,7 +442,7 @@ class Planner:
             if moved is None:
                 action, moved = ground_pin(reply.thought, action, obs.view, goal)
             if moved is None:
-                action, moved = ground_date(reply.thought, action, obs.view, goal)
+                action, moved = ground_date(reply.thought, action, obs.view, self._dated(goal))
             if moved is None:
                 action, moved = ground_app(action, obs.view, goal)
             if moved is None:
@@ -478,6 +494,11 @@ class Planner:
         ended, sold_out = finish_sold_out(action, obs.view, goal)
         if sold_out is not None:
             return ended, sold_out
+        if isinstance(action, AnswerAction):
+            scroll, why = scroll_for_answer(action, obs.view, goal)
+            at_end = why is not None and _pair(obs, scroll) in self._futile
+            if at_end and tab_for_unseen(thought, scroll, obs.view, goal, self._tabs_tried)[1]:
+                action = scroll  # the list's end: the goal's name is under another tab (below)
         tabbed, to_tab = tab_for_unseen(thought, action, obs.view, goal, self._tabs_tried)
         element = _element_of(tabbed)
         tab = obs.view.item(element) if element is not None else None
@@ -491,8 +512,9 @@ class Planner:
             if self._refusal(thought, back, obs, goal) is None:  # the list's other end
                 return back, f"scrolling {action.direction} got nowhere here: {back.direction}"
         for other, why in (
+            scroll_to_value(action, obs.view, goal),
             scroll_for_answer(action, obs.view, goal),
-            day_to_goal(action, obs.view, goal),  # before the count: a new day resets it
+            day_to_goal(action, obs.view, self._dated(goal)),  # before the count, which it resets
             choose_option(action, obs.view, goal),  # as the demonstrations: options, count
             step_to_goal(action, obs.view, goal),
             ordered_row(action, obs.view, goal),
@@ -501,11 +523,14 @@ class Planner:
             form_done(action, obs.view, goal),
             to_goal_tab(action, obs.view, goal),
             open_coupons(action, obs.view, goal),
+            best_coupon(action, obs.view, goal),
             to_records(action, obs.view, goal),
             code_row(action, obs.view, goal),
             share_it(action, obs.view, goal, self._packages),
             best_row(action, obs.view, goal),
             to_goal_app(action, obs.view, goal, self._apps),
+            save_form(action, obs.view, self._dated(goal)),
+            to_new_event(action, obs.view, self._dated(goal)),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -613,9 +638,12 @@ class Planner:
             if unasked is not None:
                 return _element_of_thought(thought, obs), unasked, True
             unread = unread_answer(thought, action, obs.view, goal) or answer_off_day(
-                action, obs.view, goal
+                action, obs.view, self._dated(goal)
             )
-            return (*unread, True) if unread is not None else None
+            if unread is not None:
+                return (*unread, True)
+            in_words = answer_in_words(action, obs.view, goal)
+            return (_element_of_thought(thought, obs), in_words, True) if in_words else None
         if isinstance(action, ParseFailure):
             return None
         unsent = unsent_message(action, goal, self._packages)
@@ -624,6 +652,12 @@ class Planner:
         off_address = address_off_goal(action, obs.view, self._address(obs, goal))
         if off_address is not None:
             return _element_of(action), off_address, True
+        unsaved = unsaved_form(action, obs.view, goal)
+        if unsaved is not None:
+            return _element_of(action), unsaved, True
+        no_event = off_new_event(action, obs.view, self._dated(goal))
+        if no_event is not None:
+            return _element_of(action), no_event, False
         given_up = unfounded_infeasible(thought, action, obs.view, goal, self._tabs_tried)
         if given_up is not None:
             return None, given_up, True
@@ -637,12 +671,14 @@ class Planner:
         raised = (
             false_raise(thought, action, obs.view, goal)
             or count_off_goal(action, obs.view, goal)
-            or date_off_goal(action, obs.view, goal)
+            or date_off_goal(action, obs.view, self._dated(goal))
             or unwritten_quote(action, obs.view, goal)
             or wrong_item(action, obs.view, goal)
             or leaves_choice(action, obs.view, goal)
+            or clears_last_choice(action, obs.view, goal)
+            or lesser_coupon(action, obs.view, goal)
             or unused_coupon(action, obs.view, goal)
-            or strip_day_off_goal(action, obs.view, goal)
+            or strip_day_off_goal(action, obs.view, self._dated(goal))
             or wrong_code(action, obs.view, goal)
             or unasked_count(action, obs.view, goal)
             or unchosen_option(action, obs.view, goal)
@@ -689,10 +725,15 @@ class Planner:
             or off_goal_tab(action, obs.view, goal)
             or off_records(action, obs.view, goal)
             or not_the_best(action, obs.view, goal)
+            or calendar_day_off_goal(action, obs.view, self._dated(goal))
         )
         if left is not None:
             return element, left, False
         return None
+
+    def _dated(self, goal: str) -> str:
+        """``goal`` with the day it means written out (:func:`with_day`), for the date rules."""
+        return with_day(goal, self._day)
 
     def _address(self, obs: Observation, goal: str) -> str:
         """Where the goal's order goes (:func:`goal_address`), seen from this screen's app."""

@@ -147,13 +147,19 @@ def test_the_address_book_and_form_lead_to_the_goals_address(lang: str) -> None:
 
 
 def _misled_episode(
-    tmp_path: Path, task_id: str, lang: str, swap: Callable[[str, str], str | None]
+    tmp_path: Path,
+    task_id: str,
+    lang: str,
+    swap: Callable[[str, str], str | None],
+    *,
+    ground_names: bool = False,
 ) -> list[tuple[str, ...]]:
     """A catalog task (seed 2000) through the whole agent loop on the simulated phone, with a
     model that replies as the oracle would, except where ``swap(the screen's prompt, the
     oracle's reply)`` gives another reply (the oracle has then taken its step, and the
     episode only stays in step with it where the planner takes that step in place of the
-    swapped one). The episode must succeed; each step's repairs."""
+    swapped one). With ``ground_names``, the planner also moves taps as the shipped model's
+    settings have it. The episode must succeed; each step's repairs."""
     task = get(task_id).instantiate(2000, lang=lang)
     watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
     script = OracleScript(task, watched)
@@ -164,7 +170,8 @@ def _misled_episode(
             return said
         return swap(req.messages[-1].content, said) or said
 
-    planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
+    config = PlannerConfig(plan_first=False, ask_again=True, ground_names=ground_names)
+    planner = Planner(ScriptedBackend(reply), config)
     res = Agent(watched, planner, config=AgentConfig(guard="allow")).run(tmp_path, task=task)
     script.close()
     assert res.success, res.episode.reason

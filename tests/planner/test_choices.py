@@ -12,11 +12,16 @@ from pathlib import Path
 import pytest
 
 from droidpilot.planner.ground import (
+    best_coupon,
     best_row,
     choose_option,
+    clears_last_choice,
     finish_sold_out,
+    form_done,
     ignores_sold_out,
     label_of,
+    leaves_choice,
+    lesser_coupon,
     not_the_best,
     numberless_answer,
     tab_for_unseen,
@@ -270,3 +275,78 @@ def test_a_model_that_walks_past_the_sold_out_dish_ends_with_the_reason(tmp_path
 
     repairs = _misled_episode(tmp_path, "MealDashOrderSoldOutDish", "en", next_tab)
     assert any("shows sold out here" in r for r in repairs[-1]), repairs
+
+
+def test_the_users_own_ticked_passenger_stays_ticked_when_the_goal_names_no_other() -> None:
+    """ "Book train G1710 … for me …, then text the booking confirmation to Hu Xiuying": the
+    order opens with the user ticked; unticking the one ticked passenger is refused. A goal
+    that names another passenger may untick the user (the demonstrations do), and so may
+    anyone once a second one is ticked."""
+    device, obs, goal = _oracle_at("TravelBookTrainShareContact", 2003, "OrderFillActivity")
+    ticked = [it for it in obs.view.items if it.checked and "**" in it.text]
+    assert len(ticked) == 1, obs.view.text
+    me = ticked[0]
+    assert clears_last_choice(TapAction(element=me.id), obs.view, goal) is not None
+    other = next(it for it in obs.view.items if not it.checked and "**" in it.text)
+    name = re.split(r"\s\d", label_of(other))[0]  # "Liu Na 3589**********1135" -> "Liu Na"
+    for_other = goal.replace("for me", f"for {name}")
+    assert for_other != goal
+    assert clears_last_choice(TapAction(element=me.id), obs.view, for_other) is None
+    assert clears_last_choice(TapAction(element=other.id), obs.view, goal) is None  # a tick
+    device.perform(TapAction(element=other.id))
+    both = device.observe()
+    assert clears_last_choice(TapAction(element=me.id), both.view, goal) is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "lang"),
+    [
+        ("FoodGoApplyBestCoupon", "en"),
+        ("FoodGoApplyBestCoupon", "zh"),
+        ("MealDashApplyBestCoupon", "en"),
+        ("MealDashApplyBestCouponInjected", "en"),
+    ],
+)
+def test_a_coupon_worth_less_than_another_usable_one_is_refused(task_id: str, lang: str) -> None:
+    """ "… with the coupon that saves the most": on the list, a tap on a usable coupon worth
+    less than another usable one is refused, and the planner takes the one the oracle takes
+    (the last usable one here; a coupon worth more but not applicable to the cart shows no
+    tap, and is never chosen).
+    The same tap under a goal that asks for no best coupon passes."""
+    _, obs, goal = _oracle_at(task_id, 2002, "CouponListActivity", lang)
+    rows = [it for it in obs.view.items if it.clickable and re.match(r"¥\d+ \|", it.text)]
+    assert len(rows) >= 2, obs.view.text
+    worst = rows[0]
+    assert lesser_coupon(TapAction(element=worst.id), obs.view, goal) is not None
+    moved, why = best_coupon(TapAction(element=worst.id), obs.view, goal)
+    assert why is not None
+    assert isinstance(moved, TapAction)
+    best = obs.view.item(moved.element or -1)
+    assert best is not None
+    assert best.id == rows[-1].id, obs.view.text  # the list is in order of worth here
+    assert lesser_coupon(TapAction(element=best.id), obs.view, goal) is None
+    plain = re.sub(r"with the coupon that saves the most|使用优惠最多的红包", "", goal)
+    assert plain != goal
+    assert lesser_coupon(TapAction(element=worst.id), obs.view, plain) is None
+
+
+def test_a_second_passenger_is_refused_where_the_goal_names_none_and_the_form_goes_on() -> None:
+    """ "Book a ticket on the fastest train … (any class with seats)": the model ticked and
+    unticked Liu Na, "The goal names the passenger Liu Na", for thirty steps. Ticking a second
+    passenger the goal does not name is refused, and, the goal choosing nothing on the form,
+    the planner submits it."""
+    _, obs, goal = _oracle_at("TravelBookFastestTrain", 2003, "OrderFillActivity")
+    me = next(it for it in obs.view.items if it.checked and "**" in it.text)
+    other = next(it for it in obs.view.items if not it.checked and "**" in it.text)
+    why = leaves_choice(TapAction(element=other.id), obs.view, goal)
+    assert why is not None
+    assert f"[{me.id}]" in why
+    moved, done = form_done(TapAction(element=other.id), obs.view, goal)
+    assert done is not None
+    assert isinstance(moved, TapAction)
+    submit = obs.view.item(moved.element or -1)
+    assert submit is not None
+    assert label_of(submit) == "Submit order"
+    # a radio the goal does not name may still be chosen (a seat where it names none)
+    seat = next(it for it in obs.view.items if label_of(it) == "A (window)")
+    assert leaves_choice(TapAction(element=seat.id), obs.view, goal) is None
