@@ -103,6 +103,8 @@ __all__ = [
     "address_off_goal",
     "answer_in_words",
     "answer_off_day",
+    "answer_off_row",
+    "answer_off_section",
     "answer_shown",
     "asks_question",
     "best_coupon",
@@ -152,6 +154,7 @@ __all__ = [
     "save_form",
     "scroll_for_answer",
     "scroll_to_value",
+    "section_answer",
     "selected_tab",
     "share_it",
     "sold_out_tap",
@@ -1306,7 +1309,8 @@ def leaves_sought(action: Action, view: ScreenView, goal: str) -> str | None:
         name: row
         for name in ordered or _goal_names(goal)
         for row in rows
-        if fold(name) and _holds_name(row.text, name)
+        if fold(name)
+        and (_row_of(row, fold(name), goal) if "|" in row.text else _holds_name(row.text, name))
     }
     if not shown or (ordered and len(shown) < len(ordered)):
         return None
@@ -1359,10 +1363,13 @@ def unseen_name(thought: str, view: ScreenView, goal: str) -> str:
     says the goal names (:func:`names_in`) that shows nowhere on the screen; "" if none."""
     shown = fold(" ".join(it.text for it in view.items))
     wanted = [fold(n) for n in ordered_items(goal)] + names_in(thought, goal)
-    if asks_question(goal):  # "How much does Latte cost at Cloud Tea on MealDash?"
-        apps = {fold(m) for m in _ON_APP.findall(goal)}  # not looked for on the app's screens
-        wanted += [fold(n) for n in _goal_names(goal) if fold(n) not in apps]
-    return next((n for n in wanted if n and n not in shown), "")
+    missing = next((n for n in wanted if n and n not in shown), "")
+    if missing or not asks_question(goal):
+        return missing
+    # "How much does Latte cost at Cloud Tea on MealDash?": no row of the Latte here
+    apps = {fold(m) for m in _ON_APP.findall(goal)}  # not looked for on the app's screens
+    names = [n for n in _goal_names(goal) if fold(n) not in apps]
+    return next((fold(n) for n in names if fold(n) and not _name_shown(view, n, goal)), "")
 
 
 def selected_tab(view: ScreenView) -> ViewItem | None:
@@ -1397,9 +1404,27 @@ def _shown_beside_name(answer: str, view: ScreenView, goal: str) -> bool:
     """Whether an item of ``view`` shows both ``answer`` and one of the goal's names."""
     names = [fold(n) for n in _goal_names(goal)]
     return any(
-        _shows(it.text, answer) and any(n and n in fold(it.text) for n in names)
+        _shows(it.text, answer) and any(n and _row_of(it, n, goal) for n in names)
         for it in view.items
     )
+
+
+def _name_shown(view: ScreenView, name: str, goal: str) -> bool:
+    """Whether an item of ``view`` is ``name``'s row (:func:`_row_of`), or the screen shows it
+    outside any row ("app: …" aside): a title, a line of its own."""
+    key = fold(name)
+    return key in fold(view.package) or any(_row_of(it, key, goal) for it in view.items)
+
+
+def _row_of(item: ViewItem, name: str, goal: str) -> bool:
+    """Whether ``item`` is the row of ``name`` (folded): where it has fields, its first field
+    is the name, or holds it and is all words of the goal ("Boiled Fish in Chilli Oil" for
+    the goal's "Boiled Fish"; "Matcha Latte | … | ¥19.50" is not the Latte's row); else its
+    words hold it."""
+    if "|" not in item.text:
+        return name in fold(item.text)
+    first = fold(item.text.split("|")[0])
+    return first == name or (name in first and first in fold(goal))
 
 
 def _value_in(text: str, shape: re.Pattern[str]) -> str | None:
@@ -1486,6 +1511,33 @@ def answer_in_words(action: Action, view: ScreenView, goal: str) -> str | None:
     )
 
 
+def answer_off_row(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why an answer with a number is wrong when every item that shows it is a row of fields
+    ("Matcha Latte | … | ¥19.50") that is no row of the goal's names, and a name the goal
+    asks about is no row's here (:func:`_name_shown`); None otherwise. The Latte's ¥22.50 is
+    under Coffee: the model answered from the Tea tab, citing the tab ("Tea", a word of the
+    goal's "Cloud Tea")."""
+    if not isinstance(action, AnswerAction) or not asks_question(goal):
+        return None
+    answer = action.text.strip()
+    if not _NUMBER.search(answer):
+        return None
+    apps = {fold(m) for m in _ON_APP.findall(goal)}
+    names = [fold(n) for n in _goal_names(goal) if fold(n) and fold(n) not in apps]
+    rows = [it for it in view.items if _shows(it.text, answer)]
+    if not names or not rows or not all("|" in it.text for it in rows):
+        return None
+    if any(_row_of(it, n, goal) for it in rows for n in names):
+        return None
+    missing = next((n for n in names if not _name_shown(view, n, goal)), None)
+    if missing is None:
+        return None
+    return (
+        f'{answer!r} shows on [{rows[0].id}] "{label_of(rows[0])}", and no row here is the '
+        f"goal's {missing!r}"
+    )
+
+
 def scroll_to_value(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
     """An answer refused by :func:`answer_in_words` turned into a scroll down the screen's
     list, which brings the rest of the row into view; and why (None when unchanged)."""
@@ -1498,6 +1550,105 @@ def scroll_to_value(action: Action, view: ScreenView, goal: str) -> tuple[Action
     )
 
 
+def _stems(text: str) -> set[str]:
+    """The Latin words of ``text``, lower case, a plural "s" dropped ("transactions" →
+    "transaction")."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
+
+
+def _heading(item: ViewItem) -> bool:
+    """A section's heading: a line no one taps, of one to four words with no digit or field."""
+    words = item.text.split()
+    return (
+        not item.clickable
+        and 0 < len(words) <= 4
+        and "|" not in item.text
+        and not any(ch.isdigit() for ch in item.text)
+    )
+
+
+def _goal_section(view: ScreenView, goal: str) -> list[ViewItem] | None:
+    """The items under the heading whose words the goal says in lower case ("Recent
+    transactions" for "the most recent transaction"; "最近交易" for "最近一笔交易": each two
+    characters of it), two or more of them and more than any other heading's, up to the next
+    heading; None when no heading is the goal's. The screen's title is no heading, nor is a
+    name the goal gives (a restaurant's, a sold-out dish's line)."""
+    items = list(view.items)
+    said = _stems(" ".join(re.findall(r"\b[a-z]+\b", goal)))  # its common words, no names
+    title = next((it.id for it in items if it.text.strip() and not it.clickable), None)
+    marks = []  # (index, how many of the goal's words the heading holds: 0 when not all)
+    for k, it in enumerate(items):
+        if not _heading(it) or it.id == title:
+            continue
+        if _in_chinese(it.text):
+            text = "".join(it.text.split())
+            chunks = [text[i : i + 2] for i in range(0, len(text), 2)]
+            ours = len(chunks) if len(text) >= 4 and all(c in goal for c in chunks) else 0
+        else:
+            words = {w for w in _stems(it.text) if len(w) >= 4}
+            ours = len(words) if words and words <= said else 0
+        marks.append((k, ours))
+    most = max((ours for _, ours in marks), default=0)
+    mine = [k for k, ours in marks if ours == most]
+    if most < 2 or len(mine) != 1:  # one word ("Wallet", the screen's title) is no section
+        return None
+    after = [k for k, _ in marks if k > mine[0]]
+    return items[mine[0] + 1 : after[0] if after else len(items)]
+
+
+def answer_off_section(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why an answer with a number that no item under the goal's heading shows
+    (:func:`_goal_section`) is wrong, when one item outside it does; None otherwise. "What
+    was the amount of the most recent transaction in my wallet?" answered with the balance
+    ("¥4106", under "Balance"), the transactions listed under "Recent transactions"."""
+    if not isinstance(action, AnswerAction) or not _NUMBER.search(action.text):
+        return None
+    section = _goal_section(view, goal)
+    if not section:
+        return None
+    answer = action.text.strip()
+    if any(_shows(it.text, answer) for it in section):
+        return None
+    if _section_value(action, section) is None:  # no row there with such a value: no list
+        return None
+    inside = {it.id for it in section}
+    outside = [it for it in view.items if it.id not in inside and _shows(it.text, answer)]
+    if not outside:
+        return None
+    return (
+        f'{answer!r} is read from [{outside[0].id}] "{label_of(outside[0])}", which is not '
+        "under the heading the goal's words name"
+    )
+
+
+def section_answer(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An answer refused by :func:`answer_off_section` turned into the value of the same
+    shape ("¥20" for "¥4106") on the first row under the goal's heading that shows one; and
+    why (None when unchanged)."""
+    if answer_off_section(action, view, goal) is None or not isinstance(action, AnswerAction):
+        return action, None
+    found = _section_value(action, _goal_section(view, goal) or [])
+    if found is None:
+        return action, None
+    row, value = found
+    return AnswerAction(text=value), (
+        f'[{row.id}] "{label_of(row)}", the first row under the goal\'s heading, shows {value}'
+    )
+
+
+def _section_value(action: AnswerAction, section: list[ViewItem]) -> tuple[ViewItem, str] | None:
+    """The first row (a tappable item) of ``section`` with a value of the answer's shape
+    ("¥20" for "¥4106"), and that value."""
+    parts = _NUMBER.split(action.text.strip())
+    shape = re.compile(_NUMBER.pattern.join(re.escape(p) for p in parts))
+    for it in section:
+        value = _value_in(it.text, shape) if it.clickable else None
+        if value is not None:
+            return it, value
+    return None
+
+
 def scroll_for_answer(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
     """An answer that cannot be read here turned into a scroll down the screen's list, when
     one of the goal's names (:func:`_goal_names`) shows nowhere on the screen (its text and
@@ -1507,8 +1658,9 @@ def scroll_for_answer(action: Action, view: ScreenView, goal: str) -> tuple[Acti
     menu whose Cola is further down. Only for a goal that asks (:func:`asks_question`)."""
     if not isinstance(action, AnswerAction) or not asks_question(goal):
         return action, None
-    shown = fold(view.text)
-    missing = [name for name in _goal_names(goal) if fold(name) and fold(name) not in shown]
+    apps = {fold(m) for m in _ON_APP.findall(goal)}  # "on FoodGo": its screens need not say it
+    names = [n for n in _goal_names(goal) if fold(n) and fold(n) not in apps]
+    missing = [name for name in names if not _name_shown(view, name, goal)]
     listed = _list_of(view)
     if not missing or listed is None:
         return action, None
@@ -2514,15 +2666,25 @@ def unfounded_infeasible(
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b|多少|几[张个份位点天]", re.I)
 
 
+#: a goal that asks for a count: "how many", "多少张", "几张", "还剩多少"
+_HOW_MANY_COUNT = re.compile(r"\bhow many\b|多少(?:张|个|份|位)|几(?:张|个|份|位)|还剩多少", re.I)
+
+
 def numberless_answer(action: Action, goal: str) -> str | None:
     """Why an answer with no digit in it is wrong for a goal that asks for a number
-    (:data:`_HOW_MANY`), or None. Asked how many Adult tickets are left, the model answered
-    "Fleet-footed fairies"."""
+    (:data:`_HOW_MANY`), or one whose only digits are a day's for a goal that asks how many
+    (:data:`_HOW_MANY_COUNT`); None otherwise. Asked how many Adult tickets are left, the
+    model answered "Fleet-footed fairies", and for Senior tickets, "Wed, Mar 19"."""
     if not isinstance(action, AnswerAction) or not _HOW_MANY.search(goal):
         return None
-    if any(ch.isdigit() for ch in action.text):
-        return None
-    return f"the goal asks for a number, and the answer {action.text!r} has none"
+    if not any(ch.isdigit() for ch in action.text):
+        return f"the goal asks for a number, and the answer {action.text!r} has none"
+    if _HOW_MANY_COUNT.search(goal):
+        days = _DAY_MONTH.pattern + "|" + _MONTH_DAY.pattern + r"|\d{4}-\d{2}-\d{2}"
+        dated = re.sub(days + r"|\d{1,2}月\d{1,2}日", " ", action.text, flags=re.I)
+        if not any(ch.isdigit() for ch in dated):  # "Wed, Mar 19": a day, not a count
+            return f"the goal asks how many, and the answer {action.text!r} is a day"
+    return None
 
 
 def ignores_sold_out(action: Action, view: ScreenView, goal: str) -> str | None:

@@ -23,6 +23,8 @@ from droidpilot.planner.ground import (
     address_off_goal,
     answer_in_words,
     answer_off_day,
+    answer_off_row,
+    answer_off_section,
     answer_shown,
     best_coupon,
     best_row,
@@ -61,6 +63,7 @@ from droidpilot.planner.ground import (
     save_form,
     scroll_for_answer,
     scroll_to_value,
+    section_answer,
     selected_tab,
     share_it,
     sold_out_tap,
@@ -513,6 +516,7 @@ class Planner:
                 return back, f"scrolling {action.direction} got nowhere here: {back.direction}"
         for other, why in (
             scroll_to_value(action, obs.view, goal),
+            section_answer(action, obs.view, goal),
             scroll_for_answer(action, obs.view, goal),
             day_to_goal(action, obs.view, self._dated(goal)),  # before the count, which it resets
             choose_option(action, obs.view, goal),  # as the demonstrations: options, count
@@ -642,7 +646,11 @@ class Planner:
             )
             if unread is not None:
                 return (*unread, True)
-            in_words = answer_in_words(action, obs.view, goal)
+            in_words = (
+                answer_in_words(action, obs.view, goal)
+                or answer_off_section(action, obs.view, goal)
+                or answer_off_row(action, obs.view, goal)
+            )
             return (_element_of_thought(thought, obs), in_words, True) if in_words else None
         if isinstance(action, ParseFailure):
             return None

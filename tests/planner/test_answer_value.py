@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from droidpilot.planner import Planner, PlannerConfig
 from droidpilot.planner.backends import CompletionRequest, ScriptedBackend
-from droidpilot.planner.ground import answer_in_words, label_of, scroll_to_value
+from droidpilot.planner.ground import (
+    answer_in_words,
+    answer_off_section,
+    label_of,
+    numberless_answer,
+    scroll_to_value,
+    section_answer,
+)
 from droidpilot.types import AnswerAction, ScrollAction, TapAction
 from tests.planner.test_ground import _oracle_at
 
@@ -45,8 +54,9 @@ def test_a_number_inside_the_rows_words_is_not_its_price() -> None:
 
 def test_an_answer_for_a_dish_under_another_tab_goes_to_the_tabs_in_turn() -> None:
     """A model that answers from the Bakery tab, for a Latte under Coffee, whatever it is
-    shown: the planner scrolls, then (the list at its end) goes to the next tab, then the
-    next, until the Latte shows."""
+    shown (the last price on the screen, the selected tab cited): the planner scrolls, then
+    (the list at its end) goes to the next tab, Tea, where "Matcha Latte | … | ¥19.50" is not
+    the Latte's row, then to Coffee, where the Latte's row shows."""
     device, obs, goal = _oracle_at("MealDashAskDishPrice", 2003, "RestaurantActivity")
     assert "Latte" in goal
     bakery = next(it for it in obs.view.items if label_of(it) == "Bakery")
@@ -54,23 +64,56 @@ def test_an_answer_for_a_dish_under_another_tab_goes_to_the_tabs_in_turn() -> No
 
     def reply(req: CompletionRequest) -> str:
         screen = req.messages[-1].content
-        add = re.search(r'\[(\d+)\] button "(Add [^"]+)"', screen)
-        cite = f'[{add.group(1)}] "{add.group(2)}"' if add else "the menu"
-        return (
-            f'<think>The goal asks a question and {cite} shows the answer.</think>\nanswer("¥13")'
-        )
+        tab = re.search(r'\[(\d+)\] tab "([^"]+)" \(tap, selected\)', screen)
+        price = re.findall(r"\| (¥[\d.]+)\" \(tap\)", screen)
+        cite = f'[{tab.group(1)}] "{tab.group(2)}"' if tab else "the menu"
+        said = price[-1] if price else "¥13"
+        think = f"<think>The goal asks a question and {cite} shows the answer.</think>"
+        return f'{think}\nanswer("{said}")'
 
     planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
     taken = []
-    for _ in range(8):
+    for _ in range(10):
         obs = device.observe()
-        if "Latte" in obs.view.text:
+        if re.search(r'\] "Latte \|', obs.view.text):
             break
         decision = planner.decide(goal, obs)
-        assert not isinstance(decision.action, AnswerAction), decision.repairs
-        taken.append(decision.action)
+        sent = isinstance(decision.action, AnswerAction) and not decision.withheld
+        assert not sent, (decision.repairs, obs.view.text)
+        taken.append((decision.action, decision.repairs))
         if not decision.withheld:
             device.perform(decision.action)
-    assert "Latte" in device.observe().view.text, taken
-    assert any(isinstance(a, ScrollAction) for a in taken)
-    assert any(isinstance(a, TapAction) for a in taken)
+    assert re.search(r'\] "Latte \|', device.observe().view.text), taken
+    assert any(isinstance(a, ScrollAction) for a, _ in taken)
+    assert sum(isinstance(a, TapAction) for a, _ in taken) >= 2, taken  # Tea, then Coffee
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_answer_from_outside_the_section_the_goal_names_takes_its_first_row(lang: str) -> None:
+    """ "What was the amount of the most recent transaction in my wallet?": the shipped model
+    answered the balance. An answer no row under "Recent transactions" ("最近交易") shows is
+    refused and the first row's amount ("¥20", the oracle's) answered in its place; that
+    answer passes, and the balance still answers "How much money is left in my wallet?"."""
+    _, obs, goal = _oracle_at("WalletAskLastTransaction", 2003, "HomeActivity", lang)
+    balance = AnswerAction(text="¥4106")
+    assert "¥4106" in obs.view.text, obs.view.text
+    assert answer_off_section(balance, obs.view, goal) is not None
+    moved, why = section_answer(balance, obs.view, goal)
+    assert moved == AnswerAction(text="¥20")
+    assert why is not None
+    assert answer_off_section(AnswerAction(text="¥20"), obs.view, goal) is None
+    _, home, asked = _oracle_at("WalletAskBalance", 2003, "HomeActivity", lang)
+    assert answer_off_section(balance, home.view, asked) is None
+
+
+def test_a_day_is_no_answer_to_how_many() -> None:
+    """ "How many Senior tickets … are left on March 19?" answered "Wed, Mar 19": its only
+    number is the day's. A count passes, and a day still answers a goal that asks for one."""
+    goal = "How many Senior tickets for Badaling Great Wall are left on March 19?"
+    assert numberless_answer(AnswerAction(text="Wed, Mar 19"), goal) is not None
+    assert numberless_answer(AnswerAction(text="2025-03-19"), goal) is not None
+    assert numberless_answer(AnswerAction(text="18"), goal) is None
+    assert numberless_answer(AnswerAction(text="18 left on Mar 19"), goal) is None
+    first = "What is the first day I can still get tickets for Presidential Palace?"
+    assert numberless_answer(AnswerAction(text="Sat, Mar 15"), first) is None
+    assert numberless_answer(AnswerAction(text="3月19日"), "3月19日还剩几张老年票？") is not None
