@@ -113,6 +113,7 @@ __all__ = [
     "choose_option",
     "clears_last_choice",
     "code_row",
+    "count_done",
     "count_off_goal",
     "date_cell",
     "date_off_goal",
@@ -192,6 +193,8 @@ _CITE = re.compile(r'\[(\d+)\]\s*"([^"\n]+)"')
 _PIN = re.compile(
     r"(?:\bPIN|支付密码)\s*(\d{4,8})\b(?:[;；。,，]\s*(?:digit\s*\d+\s*is\s*|第\d+位是)(\d))?"
 )
+#: the PIN a goal gives: "PIN 519983", "wallet PIN 913232", "密码519983", "支付密码 519983"
+_GOAL_PIN = re.compile(r"(?:\bPIN|密码)\s*(\d{4,8})\b")
 #: a PIN pad's dots ("●●○○○○", in every language) and its count ("2 of 6 digits entered")
 _DOTS = re.compile(r"[●○]{4,8}")
 _ENTERED = re.compile(r"(\d+)\s*(?:of|/)\s*(\d+)")
@@ -437,17 +440,25 @@ def ground_pin(
 ) -> tuple[Action, str | None]:
     """``action`` (a tap on a one-digit key) moved to the key of the next digit of the PIN its
     thought enters, and what was changed (None when nothing was: not such a tap, no PIN the
-    goal gives, no next digit to tell, the right key tapped, or no single key for it)."""
+    goal gives, no next digit to tell, the right key tapped, or no single key for it). A PIN
+    the thought misreads ("5199833") is the goal's one PIN, its next digit read off the pad's
+    count of digits entered: the model tapped 9 for the fifth digit of 519983."""
     if not isinstance(action, TapAction) or action.element is None:
         return action, None
     item = view.item(action.element)
     if item is None or not (label_of(item).isdigit() and len(label_of(item)) == 1):
         return action, None
     found = _PIN.search(thought)
-    if found is None or found.group(1) not in re.sub(r"\D", " ", goal).split():
+    if found is None:
         return action, None
     pin, stated = found.group(1), found.group(2)
     digit = stated
+    if pin not in re.sub(r"\D", " ", goal).split():
+        # a misread PIN ("5199833" for the goal's 519983): the goal's, where it gives one
+        goals = set(_GOAL_PIN.findall(goal))
+        if len(goals) != 1:
+            return action, None
+        pin, digit = goals.pop(), None  # the digit only from the pad's count below
     for it in view.items:
         count = pin_entered(it.text)
         if count is not None and count[1] == len(pin):
@@ -756,6 +767,40 @@ def step_to_goal(action: Action, view: ScreenView, goal: str) -> tuple[Action, s
     return TapAction(element=target.id), (
         f'[{target.id}] "{label_of(target)}" {way}s {name or "the item"} from {shown} toward '
         f"the goal's {wanted}"
+    )
+
+
+def count_done(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """A tap on a stepper's button (refused: it would move the count off the goal's) turned
+    into a tap on the one enabled button that goes on (:data:`_PROCEED`: "Add to cart · ¥22";
+    the dialog's, when the screen has one) while the count already is the goal's; and why
+    (None when unchanged). Refused "Increase quantity" at the goal's 1, the model was asked
+    again and tapped the sheet's "Cancel", then looped on an empty cart."""
+    if not isinstance(action, TapAction) or action.element is None:
+        return action, None
+    item = view.item(action.element)
+    if item is None:
+        return action, None
+    name = raised_item(item)
+    name = raised_item(item, lower=True) if name is None else name
+    shown = _count_beside(view, item.id) if name is not None else None
+    wanted = goal_count(goal, name) if name is not None and shown is not None else None
+    if wanted is None or shown != wanted:
+        return action, None
+    dialog = _dialog_ids(view)
+    buttons = [
+        it
+        for it in view.items
+        if it.clickable
+        and it.enabled
+        and _PROCEED.match(label_of(it))
+        and (not dialog or it.id in dialog)
+    ]
+    if len(buttons) != 1:
+        return action, None
+    return TapAction(element=buttons[0].id), (
+        f"{name or 'the item'} is at the goal's {wanted}: [{buttons[0].id}] "
+        f'"{label_of(buttons[0])}" goes on'
     )
 
 
@@ -2046,19 +2091,23 @@ def _best_coupon(view: ScreenView, goal: str) -> tuple[ViewItem, float] | None:
 
 
 def lesser_coupon(action: Action, view: ScreenView, goal: str) -> str | None:
-    """Why a tap on a coupon worth less than another one this list lets the order use is
-    wrong, for a goal that wants the one that saves the most; None otherwise. The model took
-    the ¥5 coupon with a ¥10 one under it."""
+    """Why anything but a tap on the coupon that saves the most of those this list lets the
+    order use is wrong, for a goal that wants that one; None otherwise. The model took the ¥5
+    coupon with a ¥10 one under it; at another seed it tapped a ¥12 coupon "not applicable
+    to this cart" (no tap there), then gave up: "This cart is empty."."""
     best = _best_coupon(view, goal)
-    if best is None or not isinstance(action, TapAction):
+    if best is None:
         return None
-    tapped = next((r for r in _coupon_rows(view) if r[0].id == action.element), None)
-    if tapped is None or tapped[1] >= best[1]:
+    if isinstance(action, TapAction) and action.element == best[0].id:
         return None
-    return (
-        f'[{tapped[0].id}] "{label_of(tapped[0])}" saves less than [{best[0].id}] '
-        f'"{label_of(best[0])}"'
-    )
+    tapped = next((r for r in _coupon_rows(view) if r[0].id == _tap_of(action)), None)
+    if tapped is not None and tapped[1] >= best[1]:
+        return None
+    return f'[{best[0].id}] "{label_of(best[0])}" is the usable coupon that saves the most'
+
+
+def _tap_of(action: Action) -> int | None:
+    return action.element if isinstance(action, TapAction) else None
 
 
 def best_coupon(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:

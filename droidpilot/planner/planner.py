@@ -32,6 +32,7 @@ from droidpilot.planner.ground import (
     choose_option,
     clears_last_choice,
     code_row,
+    count_done,
     count_off_goal,
     date_cell,
     date_off_goal,
@@ -521,6 +522,7 @@ class Planner:
             day_to_goal(action, obs.view, self._dated(goal)),  # before the count, which it resets
             choose_option(action, obs.view, goal),  # as the demonstrations: options, count
             step_to_goal(action, obs.view, goal),
+            count_done(action, obs.view, goal),
             ordered_row(action, obs.view, goal),
             to_address(action, obs.view, self._address(obs, goal)),
             write_quote(action, obs.view, goal),
@@ -666,6 +668,9 @@ class Planner:
         no_event = off_new_event(action, obs.view, self._dated(goal))
         if no_event is not None:
             return _element_of(action), no_event, False
+        coupon = lesser_coupon(action, obs.view, goal)
+        if coupon is not None:
+            return _element_of(action), coupon, True
         given_up = unfounded_infeasible(thought, action, obs.view, goal, self._tabs_tried)
         if given_up is not None:
             return None, given_up, True
@@ -684,7 +689,6 @@ class Planner:
             or wrong_item(action, obs.view, goal)
             or leaves_choice(action, obs.view, goal)
             or clears_last_choice(action, obs.view, goal)
-            or lesser_coupon(action, obs.view, goal)
             or unused_coupon(action, obs.view, goal)
             or strip_day_off_goal(action, obs.view, self._dated(goal))
             or wrong_code(action, obs.view, goal)

@@ -16,6 +16,7 @@ from droidpilot.planner.ground import (
     best_row,
     choose_option,
     clears_last_choice,
+    count_done,
     finish_sold_out,
     form_done,
     ignores_sold_out,
@@ -325,6 +326,13 @@ def test_a_coupon_worth_less_than_another_usable_one_is_refused(task_id: str, la
     assert best is not None
     assert best.id == rows[-1].id, obs.view.text  # the list is in order of worth here
     assert lesser_coupon(TapAction(element=best.id), obs.view, goal) is None
+    # a coupon the cart cannot use (no tap), giving up, or no coupon: the best one instead
+    unusable = next((it for it in obs.view.items if not it.clickable and "¥" in it.text), None)
+    if unusable is not None:
+        assert lesser_coupon(TapAction(element=unusable.id), obs.view, goal) is not None
+    quit_ = FinishAction(status="infeasible", message="This cart is empty.")
+    assert lesser_coupon(quit_, obs.view, goal) is not None
+    assert best_coupon(quit_, obs.view, goal)[0] == TapAction(element=best.id)
     plain = re.sub(r"with the coupon that saves the most|使用优惠最多的红包", "", goal)
     assert plain != goal
     assert lesser_coupon(TapAction(element=worst.id), obs.view, plain) is None
@@ -350,3 +358,20 @@ def test_a_second_passenger_is_refused_where_the_goal_names_none_and_the_form_go
     # a radio the goal does not name may still be chosen (a seat where it names none)
     seat = next(it for it in obs.view.items if label_of(it) == "A (window)")
     assert leaves_choice(TapAction(element=seat.id), obs.view, goal) is None
+
+
+def test_a_refused_raise_at_the_goals_count_adds_instead() -> None:
+    """ "order 1 × Soup Dumplings": the dish's sheet opens at 1; the model's "Increase quantity"
+    is refused (the count is the goal's), and asked again it tapped "Cancel". The planner
+    taps the sheet's "Add to cart" in its place; at another count it does not."""
+    _, obs, goal = _oracle_at("FoodGoOrderDishPopupAds", 2004, "Add to cart")
+    more = next(it for it in obs.view.items if label_of(it) == "Increase quantity")
+    add = next(it for it in obs.view.items if label_of(it).startswith("Add to cart"))
+    moved, why = count_done(TapAction(element=more.id), obs.view, goal)
+    assert moved == TapAction(element=add.id)
+    assert why is not None
+    two = goal.replace("1 ×", "2 ×")
+    assert count_done(TapAction(element=more.id), obs.view, two) == (
+        TapAction(element=more.id),
+        None,
+    )

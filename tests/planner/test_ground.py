@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -419,11 +420,17 @@ def test_a_pin_key_goes_to_the_next_digit_counted_from_the_screen() -> None:
     assert ground_pin(zh, TapAction(element=keys[wrong]), obs.view, goal)[0] == TapAction(
         element=keys[first]
     )
-    # the right key, a PIN the goal does not give, another element: left alone
+    # a misread PIN ("5199833" for 519983): the goal's one PIN, its digit from the pad's count
+    misread = thought.replace(pin.group(1), pin.group(1) + pin.group(1)[-1])
+    assert ground_pin(misread, TapAction(element=keys[wrong]), obs.view, goal)[0] == TapAction(
+        element=keys[first]
+    )
+    # the right key, a goal that gives no PIN, another element: left alone
     right = TapAction(element=keys[first])
     assert ground_pin(thought, right, obs.view, goal) == (right, None)
     other = thought.replace(pin.group(1), "999999")
-    assert ground_pin(other, TapAction(element=keys[wrong]), obs.view, goal)[1] is None
+    no_pin = goal.replace(pin.group(0), "the wallet")
+    assert ground_pin(other, TapAction(element=keys[wrong]), obs.view, no_pin)[1] is None
     back = next(it.id for it in obs.view.items if it.clickable and not label_of(it).isdigit())
     assert ground_pin(thought, TapAction(element=back), obs.view, goal)[1] is None
 
@@ -1118,7 +1125,9 @@ def test_the_planner_asks_again_for_an_answer_from_the_wrong_row_and_withholds_i
 def test_a_harmful_raise_with_nothing_else_to_do_is_withheld_not_sent() -> None:
     """Asked again without the raise button, the model still names it: the planner does not
     send the tap (over-buying is worse than doing nothing); when asking again gives another
-    action, that one goes."""
+    action, that one goes. With the count at the goal's and the goal's day chosen, the
+    planner buys in its place (``count_done``); on another day than the goal's, buying is
+    refused too, and the raise is withheld."""
     device, goal, count, adult, _ = _ticket_page("en")
     for _ in range(count):
         device.perform(TapAction(element=adult))
@@ -1128,6 +1137,14 @@ def test_a_harmful_raise_with_nothing_else_to_do_is_withheld_not_sent() -> None:
     stubborn += f"\ntap({adult})"
     config = PlannerConfig(plan_first=False, ask_again=True)
     decision = Planner(ScriptedBackend(lambda req: stubborn), config).decide(goal, obs)
+    assert decision.action == TapAction(element=buy)
+    assert any("goes on" in r for r in decision.repairs)
+    shown = dates_in(goal)
+    assert len(shown) == 1
+    _, day = next(iter(shown))
+    elsewhere = re.sub(rf"\b{day}\b", str(day % 28 + 1), goal, count=1)
+    assert dates_in(elsewhere) != shown
+    decision = Planner(ScriptedBackend(lambda req: stubborn), config).decide(elsewhere, obs)
     assert decision.action == TapAction(element=adult)
     assert "already shows 2" in decision.withheld
     assert any("withheld" in r for r in decision.repairs)
@@ -1145,12 +1162,10 @@ def test_a_harmful_raise_with_nothing_else_to_do_is_withheld_not_sent() -> None:
     assert decision.withheld == ""
 
 
-def test_the_agent_logs_a_withheld_raise_and_never_sends_it(tmp_path: Path) -> None:
-    """The whole loop on the simulated phone: an oracle that, on the ticket page with the
-    count right (where it would buy), is replaced by a model that keeps tapping "More Adult".
-    Each such step is logged (not executed, the reason, a penalty), the model is told, the
-    phone never shows more than the goal's count, nothing is paid, and the loop check ends
-    the episode."""
+def _stubborn_at_buy(tmp_path: Path, stubborn: Callable[[str], str]) -> tuple[Any, list[Any]]:
+    """TicketsBuyForDay (seed 2000) through the whole agent loop: the oracle until the ticket
+    page with the count right (where it would buy), then a model that replies
+    ``stubborn(the id of "More Adult")`` there, asked again or not. The result and steps."""
     task = get("TicketsBuyForDay").instantiate(2000, lang="en")
     watched = WatchedDevice(SimDevice(SimPhone(seed=2000)))
     script = OracleScript(task, watched)
@@ -1166,32 +1181,52 @@ def test_the_agent_logs_a_withheld_raise_and_never_sends_it(tmp_path: Path) -> N
             oracle = script(req)
             if f"tap({buy.group(1)})" not in oracle:
                 return oracle  # the day, the count while it is below the goal's
-            stuck.append(True)  # from here on (the oracle thinks it bought): "More Adult"
-        n = more.group(1)
-        return f'<think>The goal names the type Adult. [{n}] "More Adult".</think>\ntap({n})'
+            stuck.append(True)  # from here on (the oracle thinks it bought): the model's
+        return stubborn(more.group(1))
 
     planner = Planner(ScriptedBackend(reply), PlannerConfig(plan_first=False, ask_again=True))
     agent = Agent(watched, planner, config=AgentConfig(guard="allow", loop_k=3))
     res = agent.run(tmp_path, task=task)
     script.close()
-    steps = read_steps(res.episode_dir)
+    return res, read_steps(res.episode_dir)
+
+
+def test_a_raise_at_the_goals_count_becomes_the_buy_it_stands_for(tmp_path: Path) -> None:
+    """The whole loop: where the oracle would buy, a model that keeps tapping "More Adult"
+    (the count already the goal's). The raise is never sent: the planner taps "Buy" in its
+    place (``count_done``), and the tickets are paid as the task's check wants."""
+
+    def more_adult(n: str) -> str:
+        return f'<think>The goal names the type Adult. [{n}] "More Adult".</think>\ntap({n})'
+
+    res, steps = _stubborn_at_buy(tmp_path, more_adult)
+    bought = [s for s in steps if any("goes on" in r for r in s.repairs)]
+    assert bought, [(s.action, s.repairs) for s in steps]
+    assert bought[0].executed
+    assert res.success, res.episode.reason
+
+
+def test_the_agent_logs_a_withheld_step_and_never_sends_it(tmp_path: Path) -> None:
+    """The whole loop on the simulated phone: where the oracle would buy, a model that keeps
+    answering a goal that asks nothing. Each such step is logged (not executed, the reason, a
+    penalty), the model is told, nothing is paid, and the loop check ends the episode."""
+
+    def answers(_: str) -> str:
+        return '<think>The goal asks a question, so I answer.</think>\nanswer("2")'
+
+    res, steps = _stubborn_at_buy(tmp_path, answers)
     held = [s for s in steps if s.error and s.error.startswith("withheld by the planner")]
     assert len(held) == 3, [(s.action, s.error) for s in steps]
     for s in held:
         assert not s.executed
         assert s.action_valid
-        assert "already shows 2" in (s.error or "")
+        assert "asks no question" in (s.error or "")
         assert any(c.name == "penalty:invalid_action" for c in s.reward_components)
     after = steps[steps.index(held[0]) + 1]
     assert "not carried out" in after.prompt[-1].content
     assert res.truncated
     assert "loop" in res.episode.reason
-    view = watched.observe().view
-    more = next(it for it in view.items if label_of(it) == "More Adult")
-    order = [it.id for it in view.items]
-    assert label_of(view.items[order.index(more.id) - 1]) == "2"
     assert res.success is False
-    assert "not paid" in res.episode.reason
 
 
 @pytest.mark.parametrize("stubborn", [False, True])
