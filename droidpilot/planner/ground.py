@@ -148,6 +148,7 @@ __all__ = [
     "open_coupons",
     "ordered_items",
     "ordered_row",
+    "overwrites_quote",
     "pin_entered",
     "raised_item",
     "read_address",
@@ -1128,11 +1129,32 @@ def unsaved_form(action: Action, view: ScreenView, goal: str) -> str | None:
     return f'leaving drops what [{field.id}] "{label_of(field)}" holds: the form is not saved'
 
 
+def overwrites_quote(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why typing over a field that shows the words the goal quotes, with text that drops
+    them, is wrong; None otherwise. The model typed the event's title "Trip to Beijing",
+    then "Beijing" over it, then went home: the event the goal names was never saved."""
+    if not isinstance(action, TypeAction) or action.element is None or not action.clear:
+        return None
+    field = view.item(action.element)
+    if field is None or not field.editable:
+        return None
+    for found in _QUOTED.finditer(goal):
+        words = fold(next(g for g in found.groups() if g))
+        if words and words in fold(field.text) and words not in fold(action.text):
+            return f'[{field.id}] "{label_of(field)}" already holds the goal\'s words'
+    return None
+
+
 def save_form(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
-    """Leaving an unsaved form (:func:`unsaved_form`) turned into saving it, or first into a
+    """Leaving an unsaved form (:func:`unsaved_form`), or typing over its goal's words
+    (:func:`overwrites_quote`) where it can be saved, turned into saving it, or first into a
     tap on its date field when the day it shows is not the goal's (:func:`_off_day`); and
     why (None when unchanged)."""
-    if unsaved_form(action, view, goal) is None:
+    if unsaved_form(action, view, goal) is None and (
+        overwrites_quote(action, view, goal) is None
+        or _written_quote(view, goal) is None
+        or _save_button(view) is None
+    ):
         return action, None
     save = _save_button(view)
     day = _off_day(view, goal)
@@ -2194,7 +2216,7 @@ def to_records(action: Action, view: ScreenView, goal: str) -> tuple[Action, str
 
 
 #: a train's or flight's number: "G757", "D773", "CZ4151"
-_CODE = re.compile(r"\b[A-Z]{1,2}\d{2,5}\b")
+_CODE = re.compile(r"\b(?:[A-Z]{1,2}|[A-Z]\d|\d[A-Z])\d{2,5}\b")  # G742, CZ4151, 9C9238, 3U8888
 
 
 def wrong_code(action: Action, view: ScreenView, goal: str) -> str | None:

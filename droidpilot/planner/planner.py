@@ -60,6 +60,7 @@ from droidpilot.planner.ground import (
     off_records,
     open_coupons,
     ordered_row,
+    overwrites_quote,
     read_address,
     save_form,
     scroll_for_answer,
@@ -662,7 +663,7 @@ class Planner:
         off_address = address_off_goal(action, obs.view, self._address(obs, goal))
         if off_address is not None:
             return _element_of(action), off_address, True
-        unsaved = unsaved_form(action, obs.view, goal)
+        unsaved = unsaved_form(action, obs.view, goal) or overwrites_quote(action, obs.view, goal)
         if unsaved is not None:
             return _element_of(action), unsaved, True
         no_event = off_new_event(action, obs.view, self._dated(goal))

@@ -17,11 +17,12 @@ from droidpilot.planner.ground import (
     calendar_day_off_goal,
     free_day,
     off_new_event,
+    overwrites_quote,
     save_form,
     unsaved_form,
     with_day,
 )
-from droidpilot.types import KeyAction, TapAction
+from droidpilot.types import KeyAction, TapAction, TypeAction
 from tests.planner.test_address import _misled_episode
 from tests.planner.test_ground import _oracle_at
 
@@ -84,6 +85,14 @@ def test_leaving_the_event_form_with_the_title_typed_saves_it_instead() -> None:
     assert save is not None
     moved, _ = save_form(KeyAction(key="home"), typed.view, with_day(goal, (3, 14)))
     assert moved == TapAction(element=int(save.group(1)))
+    # typing over the title with words that drop the goal's ("Wuhan" over "Trip to Wuhan")
+    title = next(it for it in typed.view.items if it.editable and "Trip to" in it.text)
+    city = title.text.split()[-1]
+    over = TypeAction(text=city, element=title.id, clear=True)
+    assert overwrites_quote(over, typed.view, goal) is not None
+    assert save_form(over, typed.view, dated)[0] == TapAction(element=int(field.group(1)))
+    again = TypeAction(text=title.text, element=title.id, clear=True)
+    assert overwrites_quote(again, typed.view, goal) is None
 
 
 def test_on_the_goals_day_page_anything_but_new_event_is_refused() -> None:

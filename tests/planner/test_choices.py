@@ -32,6 +32,7 @@ from droidpilot.planner.ground import (
     unfounded_infeasible,
     unseen_name,
     wrong_app,
+    wrong_code,
 )
 from droidpilot.types import AnswerAction, FinishAction, OpenAppAction, TapAction
 from tests.planner.test_address import _misled_episode
@@ -375,3 +376,14 @@ def test_a_refused_raise_at_the_goals_count_adds_instead() -> None:
         TapAction(element=more.id),
         None,
     )
+
+
+def test_a_flight_number_that_begins_with_a_digit_is_the_goals_code() -> None:
+    """ "Book flight 9C9238 …": the model opened CA6536, the last row, whose Economy was sold
+    out, and gave up. 9C9238 is a flight's number as G742 and CZ4151 are: another row is
+    refused, the goal's passes."""
+    _, obs, goal = _oracle_at("TravelBookFlight", 2005, "SearchResultActivity")
+    assert "9C9238" in goal
+    rows = {label_of(it): it.id for it in obs.view.items if it.clickable and "|" in it.text}
+    assert wrong_code(TapAction(element=rows["CA6536"]), obs.view, goal) is not None
+    assert wrong_code(TapAction(element=rows["9C9238"]), obs.view, goal) is None
