@@ -492,7 +492,16 @@ class Planner:
         (:func:`to_goal_app`); giving up where the goal's dish is under another tab: that
         tab (:func:`tab_for_unseen`), or without the reason where it shows sold out: the
         finish that says it (:func:`finish_sold_out`); a scroll that got nowhere here: the
-        other way. Each only when the planner would not refuse it in
+        other way; an answer the goal's row shows only inside its words: a scroll for the
+        rest of the row (:func:`scroll_to_value`); one off the heading the goal's words name:
+        the first row's value there (:func:`section_answer`); an answer whose subject is no
+        row here, once the list is at its end: the next tab; a stepper's tap at the goal's
+        count: the button that goes on (:func:`count_done`); anything but the coupon that
+        saves the most on its list: that coupon (:func:`best_coupon`); leaving, or typing over
+        the goal's words on, a form that holds them: its "Save", or its date field first
+        (:func:`save_form`); anything but "New event" on the goal's day's page: "New event"
+        (:func:`to_new_event`). The date rules read the goal with the day it means written
+        out (:meth:`_dated`). Each only when the planner would not refuse it in
         turn; the tab search goes to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
@@ -637,7 +646,16 @@ class Planner:
         about one of them (:func:`off_records`), a tap on a row slower or dearer than one
         shown for a goal that asks for the fastest or cheapest (:func:`not_the_best`), or
         anything but giving up where the goal's dish shows sold out (:func:`ignores_sold_out`:
-        the planner's finish with the reason takes its place). None for any other action.
+        the planner's finish with the reason takes its place). Also harmful: an answer read
+        inside the goal's row's words (:func:`answer_in_words`), off the heading the goal's
+        words name (:func:`answer_off_section`) or off rows none of which is the goal's
+        (:func:`answer_off_row`), leaving or typing over a form that holds the goal's quoted
+        words (:func:`unsaved_form`, :func:`overwrites_quote`), anything but the coupon that
+        saves the most on its list (:func:`lesser_coupon`), unticking the one ticked box of
+        a group the goal names none of (:func:`clears_last_choice`); harmless: anything but
+        "New event" on the goal's day's page (:func:`off_new_event`) and another day of a
+        calendar's month than the goal's (:func:`calendar_day_off_goal`). None for any other
+        action.
         The harmful ones are judged first: a raise refused once changes nothing on the
         screen, and must not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
