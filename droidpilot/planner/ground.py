@@ -1081,8 +1081,6 @@ def _unwritten(view: ScreenView, goal: str) -> str:
 
 #: a button that leaves a screen without what it holds: "Navigate up", "Cancel", "返回", "取消"
 _LEAVE = re.compile(r"navigate up|cancel|back\b|返回|取消", re.I)
-#: a button that saves a form: "Save", "保存"
-_SAVE_BUTTON = re.compile(r"save|保存", re.I)
 
 
 def _leaves(action: Action, view: ScreenView) -> bool:
@@ -1113,7 +1111,7 @@ def _save_button(view: ScreenView) -> ViewItem | None:
     saves = [
         it
         for it in view.items
-        if it.clickable and it.enabled and _SAVE_BUTTON.fullmatch(label_of(it).strip())
+        if it.clickable and it.enabled and _SAVE.fullmatch(label_of(it).strip())
     ]
     return saves[0] if len(saves) == 1 else None
 
@@ -1425,6 +1423,13 @@ def tab_for_unseen(
 _ON_APP = re.compile(r"\b(?:on|in|using|via) ([A-Z]\w*)\b")
 
 
+def _asked_names(goal: str) -> list[str]:
+    """The goal's names (:func:`_goal_names`) less the app it says it happens in ("on
+    FoodGo"): that app's screens need not say its name."""
+    apps = {fold(m) for m in _ON_APP.findall(goal)}
+    return [n for n in _goal_names(goal) if fold(n) and fold(n) not in apps]
+
+
 def unseen_name(thought: str, view: ScreenView, goal: str) -> str:
     """The first (folded) of an item the goal orders with a count and the names the thought
     says the goal names (:func:`names_in`) that shows nowhere on the screen; "" if none."""
@@ -1434,9 +1439,7 @@ def unseen_name(thought: str, view: ScreenView, goal: str) -> str:
     if missing or not asks_question(goal):
         return missing
     # "How much does Latte cost at Cloud Tea on MealDash?": no row of the Latte here
-    apps = {fold(m) for m in _ON_APP.findall(goal)}  # not looked for on the app's screens
-    names = [n for n in _goal_names(goal) if fold(n) not in apps]
-    return next((fold(n) for n in names if fold(n) and not _name_shown(view, n, goal)), "")
+    return next((fold(n) for n in _asked_names(goal) if not _name_shown(view, n, goal)), "")
 
 
 def selected_tab(view: ScreenView) -> ViewItem | None:
@@ -1589,8 +1592,7 @@ def answer_off_row(action: Action, view: ScreenView, goal: str) -> str | None:
     answer = action.text.strip()
     if not _NUMBER.search(answer):
         return None
-    apps = {fold(m) for m in _ON_APP.findall(goal)}
-    names = [fold(n) for n in _goal_names(goal) if fold(n) and fold(n) not in apps]
+    names = [fold(n) for n in _asked_names(goal)]
     rows = [it for it in view.items if _shows(it.text, answer)]
     if not names or not rows or not all("|" in it.text for it in rows):
         return None
@@ -1725,9 +1727,7 @@ def scroll_for_answer(action: Action, view: ScreenView, goal: str) -> tuple[Acti
     menu whose Cola is further down. Only for a goal that asks (:func:`asks_question`)."""
     if not isinstance(action, AnswerAction) or not asks_question(goal):
         return action, None
-    apps = {fold(m) for m in _ON_APP.findall(goal)}  # "on FoodGo": its screens need not say it
-    names = [n for n in _goal_names(goal) if fold(n) and fold(n) not in apps]
-    missing = [name for name in names if not _name_shown(view, name, goal)]
+    missing = [name for name in _asked_names(goal) if not _name_shown(view, name, goal)]
     listed = _list_of(view)
     if not missing or listed is None:
         return action, None
@@ -2090,8 +2090,6 @@ _BEST_COUPON = re.compile(
     r"|\b(?:best|biggest|largest) (?:coupon|voucher)\b|优惠最多|最划算|最大的(?:红包|优惠券)",
     re.I,
 )
-#: a coupon's worth, the first field of its row: "¥10 | ¥10 off orders over ¥50 | Tap to use"
-_WORTH = re.compile(r"[¥$€£]\s*(\d+(?:\.\d+)?)")
 
 
 def _coupon_rows(view: ScreenView) -> list[tuple[ViewItem, float]]:
@@ -2099,7 +2097,8 @@ def _coupon_rows(view: ScreenView) -> list[tuple[ViewItem, float]]:
     worth; the ones "not applicable" show no tap."""
     rows = []
     for it in view.items:
-        worth = _WORTH.fullmatch(it.text.split("|")[0].strip()) if it.clickable else None
+        # its worth is its first field: "¥10 | ¥10 off orders over ¥50 | Tap to use"
+        worth = _FARE.fullmatch(it.text.split("|")[0].strip()) if it.clickable else None
         if worth is not None and "|" in it.text:
             rows.append((it, float(worth.group(1))))
     return rows

@@ -329,8 +329,8 @@ def test_a_coupon_worth_less_than_another_usable_one_is_refused(task_id: str, la
     assert lesser_coupon(TapAction(element=best.id), obs.view, goal) is None
     # a coupon the cart cannot use (no tap), giving up, or no coupon: the best one instead
     unusable = next((it for it in obs.view.items if not it.clickable and "¥" in it.text), None)
-    if unusable is not None:
-        assert lesser_coupon(TapAction(element=unusable.id), obs.view, goal) is not None
+    assert unusable is not None, obs.view.text
+    assert lesser_coupon(TapAction(element=unusable.id), obs.view, goal) is not None
     quit_ = FinishAction(status="infeasible", message="This cart is empty.")
     assert lesser_coupon(quit_, obs.view, goal) is not None
     assert best_coupon(quit_, obs.view, goal)[0] == TapAction(element=best.id)
