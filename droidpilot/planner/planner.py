@@ -105,6 +105,7 @@ from droidpilot.planner.prompt import (
     build_step_prompt,
     render_action,
 )
+from droidpilot.planner.survey import Survey
 from droidpilot.types import (
     Action,
     AnswerAction,
@@ -281,6 +282,8 @@ class Planner:
         self._apps: dict[str, str] = {}
         # the day the goal means without naming it, read off a screen (ground.free_day)
         self._day: tuple[int, int] | None = None
+        # the sellers of the dish a goal asks the cheapest of, and their prices, as read
+        self._survey = Survey()
         self._package = ""  # the app of the last screen
 
     def reset(self, goal: str | None = None) -> None:
@@ -299,6 +302,7 @@ class Planner:
         self._addresses = {}
         self._apps = {}
         self._day = None
+        self._survey = Survey(goal or "")
         self._package = ""
 
     def remember(self, fact: str) -> None:
@@ -352,6 +356,9 @@ class Planner:
             self._addresses.pop(obs.view.package, None)
             self._addresses[obs.view.package] = read
         self._day = free_day(obs.view, goal) or self._day
+        self._survey.read(obs.view)
+        asked = goal  # the goal as the model reads it; the rules read it with the survey's choice
+        goal = self._survey.goal(goal)
         last = self._last_action
         if (
             last is not None
@@ -362,7 +369,7 @@ class Planner:
         ):
             self._futile.add(_pair(obs, last))
         prompt = build_step_prompt(
-            goal=goal,
+            goal=asked,
             view=obs.view,
             plan=self.plan_steps,
             memory=list(memory) if memory is not None else self.memory,
@@ -501,10 +508,16 @@ class Planner:
         the goal's words on, a form that holds them: its "Save", or its date field first
         (:func:`save_form`); anything but "New event" on the goal's day's page: "New event"
         (:func:`to_new_event`). The date rules read the goal with the day it means written
-        out (:meth:`_dated`). Each only when the planner would not refuse it in
-        turn; the tab search goes to each tab once for a dish, on one activity."""
+        out (:meth:`_dated`). First of all, for a goal that asks for the seller of a dish
+        with the lowest price, the comparison's next step (:meth:`Survey.refusal`: the search,
+        the next seller's page, back from a seller's page once its price is read, the
+        cheapest). Each only when the planner would not refuse it in turn; the tab search goes
+        to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
+        surveyed = self._survey.refusal(action, obs.view)
+        if surveyed is not None and self._refusal(thought, surveyed[0], obs, goal) is None:
+            return surveyed[0], "that is the next step"  # the refusal said why
         ended, sold_out = finish_sold_out(action, obs.view, goal)
         if sold_out is not None:
             return ended, sold_out
@@ -656,6 +669,9 @@ class Planner:
         "New event" on the goal's day's page (:func:`off_new_event`) and another day of a
         calendar's month than the goal's (:func:`calendar_day_off_goal`). None for any other
         action.
+        For a goal that asks for the seller of a dish with the lowest price, anything but
+        the comparison's next step (:meth:`Survey.refusal`; harmless) and an add or a
+        checkout while a seller's price is unread (:meth:`Survey.ordering_early`; harmful).
         The harmful ones are judged first: a raise refused once changes nothing on the
         screen, and must not pass the second time as merely futile."""
         if isinstance(action, AnswerAction):
@@ -675,6 +691,11 @@ class Planner:
             return (_element_of_thought(thought, obs), in_words, True) if in_words else None
         if isinstance(action, ParseFailure):
             return None
+        early = self._survey.ordering_early(action, obs.view)
+        surveyed = self._survey.refusal(action, obs.view)
+        if early is not None or surveyed is not None:
+            why = early or (f"not the comparison's next step: {surveyed[1]}" if surveyed else "")
+            return _element_of(action), why, early is not None
         unsent = unsent_message(action, goal, self._packages)
         if unsent is not None:
             return None, unsent, True

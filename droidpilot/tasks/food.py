@@ -8,13 +8,14 @@ from __future__ import annotations
 import random
 
 from droidpilot.device.sim.apps.food.domain import Order
-from droidpilot.device.sim.apps.food.model import best_coupon
+from droidpilot.device.sim.apps.food.model import FoodAppModel, best_coupon
 from droidpilot.device.sim.apps.food.payments import place_paid_order
 from droidpilot.device.sim.apps.foodgo import FoodGoApp
 from droidpilot.device.sim.apps.mealdash import MealDashApp
 from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.device.sim.apps.world import format_money
 from droidpilot.device.sim.phone import SimPhone
+from droidpilot.planner.ground import label_of
 from droidpilot.tasks.answers import Expected
 from droidpilot.tasks.checkers import cancelled_food_order, dish_price, food_eta, paid_food_order
 from droidpilot.tasks.foodkit import (
@@ -24,6 +25,7 @@ from droidpilot.tasks.foodkit import (
     app_of,
     checkout,
     dish_params,
+    open_app,
     open_orders,
     open_shop,
     order_milestones,
@@ -31,6 +33,7 @@ from droidpilot.tasks.foodkit import (
     orderable,
     pick_orderable,
     right_food_payment,
+    section_of,
     set_address,
     set_note,
     submit_and_pay,
@@ -191,6 +194,30 @@ def _offers(w: World, app: FoodApp) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
+def _read_price(d: Driver, app: FoodApp, dish: str, section: str) -> None:
+    """On a seller's menu: bring the dish's line (its price, or "Sold out") into view, as a
+    person comparing prices reads it: its tab first (the tabs in order; ``section``, the one
+    that holds it, only when none shows it unscrolled), then down the list. A seller the
+    search listed for another dish's name ("Matcha Latte" for "Latte") has no such line."""
+    if app.layout == "b" and section:
+        d.tab_showing(dish, rid="", tabs="menu_tabs", fallback=section)
+    d.find(dish, prefix=True, within="menu")
+
+
+def _sections(food: FoodAppModel, name: Bi) -> Bi:
+    """ "seller=section;…" (each language's names) for every restaurant that has the dish
+    ``name`` on its menu, on sale or not."""
+    pairs = []
+    for r in food.restaurants:
+        for did in r.dish_ids:
+            dish = food.dish(did)
+            if dish.name.en == name.en:
+                pairs.append((Bi.of(r.name), section_of(food, r, dish)))
+    return Bi(
+        ";".join(f"{r.en}={s.en}" for r, s in pairs), ";".join(f"{r.zh}={s.zh}" for r, s in pairs)
+    )
+
+
 def cheapest(app: FoodApp) -> TaskSpec:
     def sample(rng: random.Random, w: World) -> dict[str, ParamValue]:
         food = w.food(app.package)
@@ -205,10 +232,29 @@ def cheapest(app: FoodApp) -> TaskSpec:
         r = food.restaurant(d.restaurant)
         out = dish_params(app, food, r, d, _pin(w))
         out["_price"] = price
+        out["_sections"] = _sections(food, Bi.of(d.name))
         return out
 
     def oracle(d: Driver, p: Params) -> Action:
-        _dish_ordered(d, p)
+        """Compare, then order: search for the dish, read its price at every restaurant the
+        search lists (in their order: back to the list after each), then order at the
+        cheapest. The demonstrations show the comparison the screens need: going straight
+        to the cheapest would teach knowing it."""
+        dish = p.t("dish", d.lang)
+        sections = dict(x.split("=", 1) for x in p.t("_sections", d.lang).split(";") if x)
+        open_app(d, app)
+        if not d.has(rid="search"):  # MealDash: the search has a page of its own
+            d.tap(rid="search_button")
+        d.type(dish, rid="search", submit=True)
+        rows = d.obs().view.items
+        listed = [label_of(it) for it in rows if it.resource_id.endswith(":id/restaurant")]
+        for shop in listed:
+            d.tap(shop, rid="restaurant", prefix=True)
+            _read_price(d, app, dish, sections.get(shop, ""))
+            d.back()
+        d.tap(p.t("shop", d.lang), rid="restaurant", prefix=True)
+        add_dish(d, app, p, qty=p.i("qty"))
+        checkout(d)
         submit_and_pay(d, p.s("pin"))
         return _done(d)
 
@@ -224,7 +270,7 @@ def cheapest(app: FoodApp) -> TaskSpec:
         "用密码{pin}支付。",
         sample=sample,
         oracle=oracle,
-        budget=45,
+        budget=70,  # the comparison: every seller's menu (the oracle: median 24, at most 62)
         milestones=order_milestones(),
         success=order_success(),
         effects=Effects(pays=1, right_payment=right_food_payment),
