@@ -2598,7 +2598,8 @@ def best_row(action: Action, view: ScreenView, goal: str) -> tuple[Action, str |
 
 
 def unchosen_option(action: Action, view: ScreenView, goal: str) -> str | None:
-    """Why a tap that goes on (:data:`_PROCEED`: "Add to basket ¥49", "Submit order") is
+    """Why a tap that goes on (:data:`_PROCEED`: "Add to basket ¥49", "Submit order"), adds
+    a new passenger or falls on a chosen option the goal names (:func:`_unchosen`) is
     wrong while an option the goal names (:func:`_names_option`: "Medium", "Large" of
     "2 × Boiled Fish in Chilli Oil (Medium, Large)", a passenger, a seat class) is not
     checked; None otherwise. A radio group in which the goal names more than one option, or
@@ -2609,8 +2610,8 @@ def unchosen_option(action: Action, view: ScreenView, goal: str) -> str | None:
         return None
     item, option = off
     return (
-        f'[{item.id}] goes on while [{option.id}] "{label_of(option)}", which the goal names, '
-        "is not chosen"
+        f'a tap on [{item.id}] "{label_of(item)}" while [{option.id}] "{label_of(option)}", '
+        "which the goal names, is not chosen"
     )
 
 
@@ -2630,9 +2631,23 @@ def _names_option(option: ViewItem, goal: str) -> bool:
     return re.search(rf"(?<![^\W\d_]){phrase}(?![^\W\d_])", goal, re.I) is not None
 
 
+#: a button that adds a person to a form's list: "Add passenger", "Add traveller", "新增乘客"
+_NEW_PERSON = re.compile(
+    r"add (?:a )?(?:passenger|traveller|traveler|guest|visitor)|(?:新增|添加)(?:乘客|旅客|游客)",
+    re.I,
+)
+
+
 def _unchosen(action: Action, view: ScreenView, goal: str) -> tuple[ViewItem, ViewItem] | None:
-    """For :func:`unchosen_option`: the button that goes on and the option left unchosen."""
-    item = _going_on(action, view, _PROCEED)
+    """For :func:`unchosen_option`: the tapped item and the option left unchosen. The tap
+    goes on (:data:`_PROCEED`), adds a new person while the goal's is listed
+    (:data:`_NEW_PERSON`), or falls on an option the goal names that is chosen already (the
+    model taps "Business", on, again and again while the goal's passenger is unticked)."""
+    item = _going_on(action, view, _PROCEED, _NEW_PERSON)
+    if item is None and isinstance(action, TapAction) and action.element is not None:
+        tapped = view.item(action.element)
+        if tapped is not None and tapped.checkable and tapped.checked:
+            item = tapped if _names_option(tapped, goal) else None
     if item is None:
         return None
     for option in view.items:

@@ -72,6 +72,28 @@ def test_adding_with_an_option_the_goal_names_unchosen_is_refused(
     assert unchosen_option(tap, obs.view, "Order 1 × Boiled Fish in Chilli Oil.") is None
 
 
+def test_the_goals_listed_passenger_comes_before_a_new_one_or_a_chosen_class() -> None:
+    """On TravelBookTrain's form (seed 2006), the goal's passenger listed and unticked: a tap
+    on the already chosen "Business" the goal names (the model tapped it again and again), or
+    on "Add passenger", is refused, and the goal's passenger is the next step; once ticked,
+    neither is refused for that reason."""
+    device, obs, goal = _oracle_at("TravelBookTrain", 2006, "OrderFillActivity")
+    business = next(it for it in obs.view.items if it.text.startswith("Business"))
+    add = next(it for it in obs.view.items if it.text == "Add passenger")
+    gao = next(it for it in obs.view.items if it.text.startswith("Gao Yuxuan"))
+    assert business.checked
+    assert not gao.checked
+    for tapped in (business, add):
+        tap = TapAction(element=tapped.id)
+        why = unchosen_option(tap, obs.view, goal)
+        assert why is not None
+        assert "Gao Yuxuan" in why
+        assert choose_option(tap, obs.view, goal)[0] == TapAction(element=gao.id)
+    device.perform(TapAction(element=gao.id))
+    view = device.observe().view
+    assert unchosen_option(TapAction(element=add.id), view, goal) is None
+
+
 def test_a_window_seat_is_not_read_as_the_seat_a() -> None:
     """ "with a window seat" names no seat: "A (window)" is not "a window", and the order
     goes on with whichever window seat the model chose."""
