@@ -111,6 +111,7 @@ __all__ = [
     "best_row",
     "calendar_day_off_goal",
     "choose_option",
+    "clause_day",
     "clears_last_choice",
     "code_row",
     "count_done",
@@ -1005,6 +1006,51 @@ def with_day(goal: str, day: tuple[int, int] | None) -> str:
         return goal
     month, date = day
     return f"{goal} (the day: {date} {_MONTHS[month - 1].title()})"
+
+
+#: where a goal's clauses part: "…on March 20, a hotel room … (check out March 22), and 2
+#: adult ticket(s) for Happy Valley on March 21."
+_CLAUSE = re.compile(r"[,;:，；：。]|\band\b|\bthen\b|再")
+
+
+def clause_day(goal: str, view: ScreenView) -> str:
+    """``goal`` with only the date of the clause that names what ``view`` shows, for the date
+    rules, when it names several days: "… a second-class train … on March 20, a hotel room
+    … (check out March 22), and 2 adult ticket(s) for Happy Valley on March 21" reads as
+    March 21 on Happy Valley's ticket page (the model bought them for the train's day, which
+    the goal names too). What the screen shows is a line of its own, no button, that is a
+    name the goal gives (not "Check-out"; in Chinese, no date's label) and that only one
+    clause says, and that clause names one day; else ``goal`` as it is."""
+    if len(dates_in(goal)) < 2:
+        return goal
+    clauses = [fold(c) for c in _CLAUSE.split(goal)]
+    days = [dates_in(c) for c in _CLAUSE.split(goal)]
+    names = {fold(n) for n in _GOAL_NAME.findall(goal)}
+    for item in view.items:
+        key = fold(label_of(item))
+        if item.clickable or len(key) < 3 or dates_in(item.text):
+            continue
+        if _in_chinese(label_of(item)):
+            if _DATE_LABEL.search(label_of(item)):
+                continue
+        elif key not in names:  # a name the goal gives ("Happy Valley"), not "Check-out"
+            continue
+        holding = [i for i, c in enumerate(clauses) if key in c]
+        if len(holding) == 1 and len(days[holding[0]]) == 1:
+            keep = next(iter(days[holding[0]]))
+            return _without_days(goal, keep)
+    return goal
+
+
+#: a Chinese form's date words: "入住日期", "离店", "出发日期"
+_DATE_LABEL = re.compile(r"日期|入住|离店|出发|到达|返回|时间")
+
+
+def _without_days(goal: str, keep: tuple[int, int]) -> str:
+    """``goal`` with every date it writes other than ``keep`` left out."""
+    for pattern in (_DAY_MONTH, _MONTH_DAY, _ISO_DATE, _ZH_DATE):
+        goal = pattern.sub(lambda m: m.group(0) if dates_in(m.group(0)) == {keep} else "", goal)
+    return goal
 
 
 def calendar_day_off_goal(action: Action, view: ScreenView, goal: str) -> str | None:

@@ -30,6 +30,7 @@ from droidpilot.planner.ground import (
     best_row,
     calendar_day_off_goal,
     choose_option,
+    clause_day,
     clears_last_choice,
     code_row,
     count_done,
@@ -454,7 +455,7 @@ class Planner:
             if moved is None:
                 action, moved = ground_pin(reply.thought, action, obs.view, goal)
             if moved is None:
-                action, moved = ground_date(reply.thought, action, obs.view, self._dated(goal))
+                action, moved = ground_date(reply.thought, action, obs.view, self._dated(goal, obs))
             if moved is None:
                 action, moved = ground_app(action, obs.view, goal)
             if moved is None:
@@ -542,7 +543,9 @@ class Planner:
             scroll_to_value(action, obs.view, goal),
             section_answer(action, obs.view, goal),
             scroll_for_answer(action, obs.view, goal),
-            day_to_goal(action, obs.view, self._dated(goal)),  # before the count, which it resets
+            day_to_goal(
+                action, obs.view, self._dated(goal, obs)
+            ),  # before the count, which it resets
             choose_option(action, obs.view, goal),  # as the demonstrations: options, count
             step_to_goal(action, obs.view, goal),
             count_done(action, obs.view, goal),
@@ -558,8 +561,8 @@ class Planner:
             share_it(action, obs.view, goal, self._packages),
             best_row(action, obs.view, goal),
             to_goal_app(action, obs.view, goal, self._apps),
-            save_form(action, obs.view, self._dated(goal)),
-            to_new_event(action, obs.view, self._dated(goal)),
+            save_form(action, obs.view, self._dated(goal, obs)),
+            to_new_event(action, obs.view, self._dated(goal, obs)),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
@@ -679,7 +682,7 @@ class Planner:
             if unasked is not None:
                 return _element_of_thought(thought, obs), unasked, True
             unread = unread_answer(thought, action, obs.view, goal) or answer_off_day(
-                action, obs.view, self._dated(goal)
+                action, obs.view, self._dated(goal, obs)
             )
             if unread is not None:
                 return (*unread, True)
@@ -705,7 +708,7 @@ class Planner:
         unsaved = unsaved_form(action, obs.view, goal) or overwrites_quote(action, obs.view, goal)
         if unsaved is not None:
             return _element_of(action), unsaved, True
-        no_event = off_new_event(action, obs.view, self._dated(goal))
+        no_event = off_new_event(action, obs.view, self._dated(goal, obs))
         if no_event is not None:
             return _element_of(action), no_event, False
         coupon = lesser_coupon(action, obs.view, goal)
@@ -724,13 +727,13 @@ class Planner:
         raised = (
             false_raise(thought, action, obs.view, goal)
             or count_off_goal(action, obs.view, goal)
-            or date_off_goal(action, obs.view, self._dated(goal))
+            or date_off_goal(action, obs.view, self._dated(goal, obs))
             or unwritten_quote(action, obs.view, goal)
             or wrong_item(action, obs.view, goal)
             or leaves_choice(action, obs.view, goal)
             or clears_last_choice(action, obs.view, goal)
             or unused_coupon(action, obs.view, goal)
-            or strip_day_off_goal(action, obs.view, self._dated(goal))
+            or strip_day_off_goal(action, obs.view, self._dated(goal, obs))
             or wrong_code(action, obs.view, goal)
             or unasked_count(action, obs.view, goal)
             or unchosen_option(action, obs.view, goal)
@@ -777,15 +780,17 @@ class Planner:
             or off_goal_tab(action, obs.view, goal)
             or off_records(action, obs.view, goal)
             or not_the_best(action, obs.view, goal)
-            or calendar_day_off_goal(action, obs.view, self._dated(goal))
+            or calendar_day_off_goal(action, obs.view, self._dated(goal, obs))
         )
         if left is not None:
             return element, left, False
         return None
 
-    def _dated(self, goal: str) -> str:
-        """``goal`` with the day it means written out (:func:`with_day`), for the date rules."""
-        return with_day(goal, self._day)
+    def _dated(self, goal: str, obs: Observation) -> str:
+        """``goal`` with the day it means written out (:func:`with_day`), and with only the
+        day of the clause about what the screen shows (:func:`clause_day`), for the date
+        rules."""
+        return clause_day(with_day(goal, self._day), obs.view)
 
     def _address(self, obs: Observation, goal: str) -> str:
         """Where the goal's order goes (:func:`goal_address`), seen from this screen's app."""

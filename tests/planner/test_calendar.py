@@ -7,22 +7,29 @@ day it tapped first, or typed the title and went home without saving."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from droidpilot.device.sim import SimDevice, SimPhone
 from droidpilot.planner.ground import (
     calendar_day_off_goal,
+    clause_day,
+    dates_in,
     free_day,
     off_new_event,
     overwrites_quote,
     save_form,
+    strip_day_off_goal,
     unsaved_form,
     with_day,
 )
-from droidpilot.types import KeyAction, TapAction, TypeAction
+from droidpilot.policy.teacher import OracleTeacher
+from droidpilot.tasks.registry import get
+from droidpilot.types import KeyAction, ScrollAction, TapAction, TypeAction
 from tests.planner.test_address import _misled_episode
 from tests.planner.test_ground import _oracle_at
 
@@ -156,3 +163,50 @@ def test_a_model_that_loses_the_free_day_still_books_and_adds_the_event_on_it(
     else:
         assert "is the goal's day" in repairs  # the grid
         assert "adds the event" in repairs  # the day's page
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_on_a_screen_the_goals_clause_names_the_date_rules_read_that_clauses_day(
+    lang: str,
+) -> None:
+    """TravelPlanTrip names three days (the train's, the check-out, the tickets'). On the
+    attraction's page the date rules read the tickets' day only, so a tap on the train's day
+    of the strip is refused (the model bought Happy Valley's tickets for the train's day at
+    seed 2006); on the hotel's form, where "Check-out" shows, the goal stays as it is."""
+    task = get("TravelPlanTrip").instantiate(2002, lang=lang)  # train March 18, tickets 19
+    device = SimDevice(SimPhone(seed=2002))
+    task.setup(device)
+    teacher = OracleTeacher(task)
+    seen: dict[str, str] = {}
+    for _ in range(80):
+        obs = device.observe()
+        seen.setdefault(obs.view.activity.rsplit(".", 1)[-1], clause_day(task.goal, obs.view))
+        if obs.view.activity.endswith("AttractionActivity"):
+            break
+        device.perform(teacher.next_action(obs, failed=None))
+    ticket_day = dt.date.fromisoformat(task.params.s("_visit"))
+    train_day = dt.date.fromisoformat(task.params.s("_in"))
+    assert train_day != ticket_day
+    assert dates_in(seen["AttractionActivity"]) == {(ticket_day.month, ticket_day.day)}
+    train = {(train_day.month, train_day.day)}
+    for _ in range(4):  # the strip scrolled to the train's day
+        cell = next(
+            (it for it in obs.view.items if it.clickable and dates_in(it.text) == train), None
+        )
+        if cell is not None:
+            break
+        strip = next(
+            it for it in obs.view.items if it.scrollable and it.resource_id.endswith("days")
+        )
+        device.perform(ScrollAction(direction="right", element=strip.id))
+        obs = device.observe()
+    assert cell is not None
+    assert dates_in(clause_day(task.goal, obs.view)) == {(ticket_day.month, ticket_day.day)}
+    tap = TapAction(element=cell.id)
+    assert strip_day_off_goal(tap, obs.view, task.goal) is None  # the goal names that day too
+    assert strip_day_off_goal(tap, obs.view, clause_day(task.goal, obs.view)) is not None
+    assert seen["HotelListActivity"] == task.goal
+    assert seen["MainActivity"] == task.goal
+    assert clause_day("Book G1 on March 20 and a hotel to March 22.", obs.view) == (
+        "Book G1 on March 20 and a hotel to March 22."
+    )
