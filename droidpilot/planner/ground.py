@@ -174,6 +174,7 @@ __all__ = [
     "unasked_count",
     "unchosen_option",
     "unfounded_infeasible",
+    "unpaid_parts",
     "unread_answer",
     "unsaved_form",
     "unseen_name",
@@ -2320,6 +2321,38 @@ def unsent_message(action: Action, goal: str, seen: Collection[str]) -> str | No
     if not _TEXT_SOMEONE.search(goal) or any(_MESSAGING.search(p) for p in seen):
         return None
     return "the goal asks to text someone, and no message was written in this episode"
+
+
+#: a goal that pays for several things one by one: "pay for each with the wallet", "每笔都…支付"
+_PAY_EACH = re.compile(r"\bpay for (?:each|every|all)\b|每笔|分别支付", re.I)
+#: the things such a goal books or buys, each paid for on its own
+_PARTS = (
+    ("train", re.compile(r"\btrain\b|火车|高铁|动车", re.I)),
+    ("flight", re.compile(r"\bflight\b|机票|航班", re.I)),
+    ("hotel", re.compile(r"\bhotel\b|酒店|宾馆", re.I)),
+    ("tickets", re.compile(r"\btickets?\b(?:\(s\))?|门票|成人票|儿童票", re.I)),
+)
+#: a payment that went through, as the wallet says it: "Payment successful", "支付成功"
+PAID = re.compile(r"payment successful|paid successfully|支付成功", re.I)
+
+
+def unpaid_parts(action: Action, goal: str, paid: int) -> str | None:
+    """Why ``finish(success)`` is wrong for a goal that pays for several things one by one
+    (:data:`_PAY_EACH`; a train, a hotel, tickets: :data:`_PARTS`) while fewer payments went
+    through this episode (``paid``: the planner counts the screens that said so, :data:`PAID`),
+    or None. The model paid for the train and the tickets of "Plan my trip" and finished
+    without the hotel."""
+    if not isinstance(action, FinishAction) or action.status != "success":
+        return None
+    if not _PAY_EACH.search(goal):
+        return None
+    parts = [name for name, pattern in _PARTS if pattern.search(goal)]
+    if len(parts) < 2 or paid >= len(parts):
+        return None
+    return (
+        f"the goal pays for {len(parts)} things one by one ({', '.join(parts)}), and "
+        f"{paid} payment{'s' if paid != 1 else ''} went through in this episode"
+    )
 
 
 #: a button that shares what the screen shows: "Share", "分享"

@@ -20,6 +20,7 @@ from typing import Any, Literal, cast
 
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend, CompletionRequest
 from droidpilot.planner.ground import (
+    PAID,
     address_off_goal,
     answer_in_words,
     answer_off_day,
@@ -83,6 +84,7 @@ from droidpilot.planner.ground import (
     unasked_count,
     unchosen_option,
     unfounded_infeasible,
+    unpaid_parts,
     unread_answer,
     unsaved_form,
     unseen_name,
@@ -285,6 +287,10 @@ class Planner:
         self._day: tuple[int, int] | None = None
         # the sellers of the dish a goal asks the cheapest of, and their prices, as read
         self._survey = Survey()
+        # payments that went through this episode (screens that newly said so), and whether
+        # the last screen said so (ground.unpaid_parts)
+        self._paid = 0
+        self._paying = False
         self._package = ""  # the app of the last screen
 
     def reset(self, goal: str | None = None) -> None:
@@ -304,6 +310,8 @@ class Planner:
         self._apps = {}
         self._day = None
         self._survey = Survey(goal or "")
+        self._paid = 0
+        self._paying = False
         self._package = ""
 
     def remember(self, fact: str) -> None:
@@ -358,6 +366,10 @@ class Planner:
             self._addresses[obs.view.package] = read
         self._day = free_day(obs.view, goal) or self._day
         self._survey.read(obs.view)
+        paying = any(PAID.search(it.text) for it in obs.view.items)
+        if paying and not self._paying:
+            self._paid += 1
+        self._paying = paying
         asked = goal  # the goal as the model reads it; the rules read it with the survey's choice
         goal = self._survey.goal(goal)
         last = self._last_action
@@ -641,7 +653,9 @@ class Planner:
         that is not what the goal asks about (:func:`unread_answer`; the element is the row
         its thought cites) or on another day than the goal's (:func:`answer_off_day`), a
         success finish for a goal that asks to text someone while no messaging app has been
-        on the screen (:func:`unsent_message`), anything that does not take the order to the
+        on the screen (:func:`unsent_message`) or for a goal that pays for several things one
+        by one while fewer payments went through (:func:`unpaid_parts`), anything that does
+        not take the order to the
         goal's address (:func:`address_off_goal`: the one it quotes, else one read on another
         app's screen, :func:`read_address`), giving up while the goal's dish shows sold out
         without saying so or shows nowhere with a tab left (:func:`unfounded_infeasible`), an
@@ -699,7 +713,9 @@ class Planner:
         if early is not None or surveyed is not None:
             why = early or (f"not the comparison's next step: {surveyed[1]}" if surveyed else "")
             return _element_of(action), why, early is not None
-        unsent = unsent_message(action, goal, self._packages)
+        unsent = unsent_message(action, goal, self._packages) or unpaid_parts(
+            action, goal, self._paid
+        )
         if unsent is not None:
             return None, unsent, True
         off_address = address_off_goal(action, obs.view, self._address(obs, goal))

@@ -30,10 +30,12 @@ from droidpilot.planner.ground import (
     to_goal_app,
     unchosen_option,
     unfounded_infeasible,
+    unpaid_parts,
     unseen_name,
     wrong_app,
     wrong_code,
 )
+from droidpilot.tasks.registry import get
 from droidpilot.types import AnswerAction, FinishAction, OpenAppAction, TapAction
 from tests.planner.test_address import _misled_episode
 from tests.planner.test_ground import _oracle_at
@@ -409,3 +411,18 @@ def test_a_flight_number_that_begins_with_a_digit_is_the_goals_code() -> None:
     rows = {label_of(it): it.id for it in obs.view.items if it.clickable and "|" in it.text}
     assert wrong_code(TapAction(element=rows["CA6536"]), obs.view, goal) is not None
     assert wrong_code(TapAction(element=rows["9C9238"]), obs.view, goal) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_finishing_a_trip_before_each_part_is_paid_is_refused(lang: str) -> None:
+    """ "Plan my trip …: a train, a hotel room, and tickets …, and pay for each": a success
+    finish after two payments is refused (the model skipped the hotel at seed 2006), after
+    three it is not; a goal that pays once is left alone."""
+    goal = get("TravelPlanTrip").instantiate(2006, lang=lang).goal
+    done = FinishAction(status="success", message="Done.")
+    why = unpaid_parts(done, goal, 2)
+    assert why is not None
+    assert "3 things" in why
+    assert unpaid_parts(done, goal, 3) is None
+    assert unpaid_parts(FinishAction(status="infeasible", message="x"), goal, 0) is None
+    assert unpaid_parts(done, get("TravelBookTrain").instantiate(2006, lang=lang).goal, 0) is None
