@@ -146,6 +146,7 @@ __all__ = [
     "off_goal_tab",
     "off_new_event",
     "off_records",
+    "off_reorder",
     "open_coupons",
     "ordered_items",
     "ordered_row",
@@ -170,6 +171,7 @@ __all__ = [
     "to_goal_tab",
     "to_new_event",
     "to_records",
+    "to_reorder",
     "unasked_answer",
     "unasked_count",
     "unchosen_option",
@@ -2259,6 +2261,52 @@ def to_records(action: Action, view: ScreenView, goal: str) -> tuple[Action, str
     if records is None:
         return action, None
     return TapAction(element=records.id), f'[{records.id}] "{label_of(records)}" lists them'
+
+
+#: a goal that orders one of the user's orders again: "Order my last FoodGo order (from
+#: Spicy Garden) again", "把上一单（麻辣园）再来一单"
+_AGAIN_GOAL = re.compile(r"\border\b[^.;]*\bagain\b|\breorder\b|再来一单|再点一次|再下一单", re.I)
+#: the order page's button that orders it again: "Order again", "Reorder", "再来一单", "再次购买"
+_AGAIN = re.compile(r"order again|reorder|再来一单|再次购买", re.I)
+
+
+def reorder_button(view: ScreenView, goal: str) -> ViewItem | None:
+    """The one enabled "Order again" button of an order's page whose restaurant the goal
+    names (a line of its own, no button, whose words the goal says), for a goal that orders
+    that order again (:data:`_AGAIN_GOAL`); else None."""
+    if not _AGAIN_GOAL.search(goal):
+        return None
+    buttons = [
+        it for it in view.items if it.clickable and it.enabled and _AGAIN.fullmatch(label_of(it))
+    ]
+    if len(buttons) != 1:
+        return None
+    target = fold(goal)
+    named = any(
+        not it.clickable and len(key := fold(label_of(it))) >= 2 and key in target
+        and not _AGAIN.search(label_of(it))
+        for it in view.items
+    )  # fmt: skip
+    return buttons[0] if named else None
+
+
+def off_reorder(action: Action, view: ScreenView, goal: str) -> str | None:
+    """Why anything but "Order again" is wrong on the page of the order the goal orders again
+    (:func:`reorder_button`), or None. The model on that page answered the restaurant's name,
+    tapped its lines and the total, and went on to MealDash (seed 2007)."""
+    button = reorder_button(view, goal)
+    if button is None or getattr(action, "element", None) == button.id:
+        return None
+    return f'the goal orders this order again: [{button.id}] "{label_of(button)}" does'
+
+
+def to_reorder(action: Action, view: ScreenView, goal: str) -> tuple[Action, str | None]:
+    """An action refused by :func:`off_reorder` turned into a tap on "Order again"; and why
+    (None when unchanged)."""
+    button = reorder_button(view, goal) if off_reorder(action, view, goal) else None
+    if button is None:
+        return action, None
+    return TapAction(element=button.id), f'[{button.id}] "{label_of(button)}" orders it again'
 
 
 #: a train's or flight's number: "G757", "D773", "CZ4151"

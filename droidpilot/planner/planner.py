@@ -60,6 +60,7 @@ from droidpilot.planner.ground import (
     off_goal_tab,
     off_new_event,
     off_records,
+    off_reorder,
     open_coupons,
     ordered_row,
     overwrites_quote,
@@ -80,6 +81,7 @@ from droidpilot.planner.ground import (
     to_goal_tab,
     to_new_event,
     to_records,
+    to_reorder,
     unasked_answer,
     unasked_count,
     unchosen_option,
@@ -569,6 +571,7 @@ class Planner:
             open_coupons(action, obs.view, goal),
             best_coupon(action, obs.view, goal),
             to_records(action, obs.view, goal),
+            to_reorder(action, obs.view, goal),
             code_row(action, obs.view, goal),
             share_it(action, obs.view, goal, self._packages),
             best_row(action, obs.view, goal),
@@ -795,6 +798,7 @@ class Planner:
             or sold_out_tap(action, obs.view, goal)
             or off_goal_tab(action, obs.view, goal)
             or off_records(action, obs.view, goal)
+            or off_reorder(action, obs.view, goal)
             or not_the_best(action, obs.view, goal)
             or calendar_day_off_goal(action, obs.view, self._dated(goal, obs))
         )

@@ -25,9 +25,11 @@ from droidpilot.planner.ground import (
     lesser_coupon,
     not_the_best,
     numberless_answer,
+    off_reorder,
     tab_for_unseen,
     tab_key,
     to_goal_app,
+    to_reorder,
     unchosen_option,
     unfounded_infeasible,
     unpaid_parts,
@@ -426,3 +428,20 @@ def test_finishing_a_trip_before_each_part_is_paid_is_refused(lang: str) -> None
     assert unpaid_parts(done, goal, 3) is None
     assert unpaid_parts(FinishAction(status="infeasible", message="x"), goal, 0) is None
     assert unpaid_parts(done, get("TravelBookTrain").instantiate(2006, lang=lang).goal, 0) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_on_the_page_of_the_order_to_order_again_only_order_again_goes(lang: str) -> None:
+    """FoodGoReorderLast (seed 2007): on the last order's page the model answered the
+    restaurant's name, tapped its lines and the total, then ordered in MealDash. Anything but
+    "Order again" there is refused and "Order again" is the next step; a goal that does not
+    order it again is left alone."""
+    _, obs, goal = _oracle_at("FoodGoReorderLast", 2007, "OrderDetailActivity", lang)
+    again = next(it for it in obs.view.items if it.text in ("Order again", "再来一单"))
+    total = next(it for it in obs.view.items if it.text.startswith(("Total", "合计", "实付")))
+    tap = TapAction(element=total.id)
+    assert off_reorder(tap, obs.view, goal) is not None
+    assert to_reorder(tap, obs.view, goal)[0] == TapAction(element=again.id)
+    assert off_reorder(TapAction(element=again.id), obs.view, goal) is None
+    other = get("FoodGoOrderDish").instantiate(2007, lang=lang).goal
+    assert off_reorder(tap, obs.view, other) is None
