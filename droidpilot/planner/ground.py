@@ -2387,9 +2387,10 @@ PAID = re.compile(r"payment successful|paid successfully|支付成功", re.I)
 def unpaid_parts(action: Action, goal: str, paid: int) -> str | None:
     """Why ``finish(success)`` is wrong for a goal that pays for several things one by one
     (:data:`_PAY_EACH`; a train, a hotel, tickets: :data:`_PARTS`) while fewer payments went
-    through this episode (``paid``: the planner counts the screens that said so, :data:`PAID`),
-    or None. The model paid for the train and the tickets of "Plan my trip" and finished
-    without the hotel."""
+    through this episode (``paid``: the planner counts the screens that said so, :data:`PAID`,
+    the same payee and amount once), or None. The model paid for the train and the tickets of
+    "Plan my trip" and finished without the hotel (seed 2006), and paid for the tickets twice
+    after a train payment that failed (seed 2007)."""
     if not isinstance(action, FinishAction) or action.status != "success":
         return None
     if not _PAY_EACH.search(goal):

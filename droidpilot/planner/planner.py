@@ -289,9 +289,10 @@ class Planner:
         self._day: tuple[int, int] | None = None
         # the sellers of the dish a goal asks the cheapest of, and their prices, as read
         self._survey = Survey()
-        # payments that went through this episode (screens that newly said so), and whether
-        # the last screen said so (ground.unpaid_parts)
-        self._paid = 0
+        # the payments that went through this episode, each as the screen that said so
+        # showed it (payee, amount: the same purchase twice is one), and whether the last
+        # screen said so (ground.unpaid_parts)
+        self._paid: set[str] = set()
         self._paying = False
         self._package = ""  # the app of the last screen
 
@@ -312,7 +313,7 @@ class Planner:
         self._apps = {}
         self._day = None
         self._survey = Survey(goal or "")
-        self._paid = 0
+        self._paid = set()
         self._paying = False
         self._package = ""
 
@@ -370,7 +371,7 @@ class Planner:
         self._survey.read(obs.view)
         paying = any(PAID.search(it.text) for it in obs.view.items)
         if paying and not self._paying:
-            self._paid += 1
+            self._paid.add(" | ".join(it.text for it in obs.view.items if not it.clickable))
         self._paying = paying
         asked = goal  # the goal as the model reads it; the rules read it with the survey's choice
         goal = self._survey.goal(goal)
@@ -717,7 +718,7 @@ class Planner:
             why = early or (f"not the comparison's next step: {surveyed[1]}" if surveyed else "")
             return _element_of(action), why, early is not None
         unsent = unsent_message(action, goal, self._packages) or unpaid_parts(
-            action, goal, self._paid
+            action, goal, len(self._paid)
         )
         if unsent is not None:
             return None, unsent, True
