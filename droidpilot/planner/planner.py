@@ -531,6 +531,7 @@ class Planner:
         to each tab once for a dish, on one activity."""
         if isinstance(action, ParseFailure):
             return None
+        dated = self._dated(goal, obs)
         surveyed = self._survey.refusal(action, obs.view)
         if surveyed is not None and self._refusal(thought, surveyed[0], obs, goal) is None:
             return surveyed[0], "that is the next step"  # the refusal said why
@@ -558,9 +559,7 @@ class Planner:
             scroll_to_value(action, obs.view, goal),
             section_answer(action, obs.view, goal),
             scroll_for_answer(action, obs.view, goal),
-            day_to_goal(
-                action, obs.view, self._dated(goal, obs)
-            ),  # before the count, which it resets
+            day_to_goal(action, obs.view, dated),  # before the count, which it resets
             choose_option(action, obs.view, goal),  # as the demonstrations: options, count
             step_to_goal(action, obs.view, goal),
             count_done(action, obs.view, goal),
@@ -577,8 +576,8 @@ class Planner:
             share_it(action, obs.view, goal, self._packages),
             best_row(action, obs.view, goal),
             to_goal_app(action, obs.view, goal, self._apps),
-            save_form(action, obs.view, self._dated(goal, obs)),
-            to_new_event(action, obs.view, self._dated(goal, obs)),
+            save_form(action, obs.view, dated),
+            to_new_event(action, obs.view, dated),
         ):
             if why is not None and self._refusal(thought, other, obs, goal) is None:
                 return other, why
