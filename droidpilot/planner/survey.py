@@ -124,7 +124,7 @@ def _shop_rows(view: ScreenView) -> list[tuple[ViewItem, str, float]]:
     rows = []
     for it in view.items:
         if it.clickable and "|" in it.text and (minimum := _minimum(it.text)) is not None:
-            rows.append((it, label_of(it), minimum))
+            rows.append((it, " ".join(it.text.split("|")[0].split()), minimum))  # unshortened
     return rows
 
 

@@ -15,7 +15,6 @@ from droidpilot.device.sim.apps.mealdash import MealDashApp
 from droidpilot.device.sim.apps.wallet.app import WalletApp
 from droidpilot.device.sim.apps.world import format_money
 from droidpilot.device.sim.phone import SimPhone
-from droidpilot.planner.ground import label_of
 from droidpilot.tasks.answers import Expected
 from droidpilot.tasks.checkers import cancelled_food_order, dish_price, food_eta, paid_food_order
 from droidpilot.tasks.foodkit import (
@@ -247,7 +246,9 @@ def cheapest(app: FoodApp) -> TaskSpec:
             d.tap(rid="search_button")
         d.type(dish, rid="search", submit=True)
         rows = d.obs().view.items
-        listed = [label_of(it) for it in rows if it.resource_id.endswith(":id/restaurant")]
+        listed = [
+            it.text.split(" | ")[0] for it in rows if it.resource_id.endswith(":id/restaurant")
+        ]
         for shop in listed:
             d.tap(shop, rid="restaurant", prefix=True)
             _read_price(d, app, dish, sections.get(shop, ""))
