@@ -1128,8 +1128,10 @@ def _unwritten(view: ScreenView, goal: str) -> str:
     return ""
 
 
-#: a button that leaves a screen without what it holds: "Navigate up", "Cancel", "返回", "取消"
-_LEAVE = re.compile(r"navigate up|cancel|back\b|返回|取消", re.I)
+#: a button that goes back up: "Navigate up" (Android's in Chinese: "转到上一层级"), "返回"
+_UP = re.compile(r"navigate up|转到上一层级|返回|back\b", re.I)
+#: a button that leaves a screen without what it holds: one that goes up, "Cancel", "取消"
+_LEAVE = re.compile(rf"{_UP.pattern}|cancel|取消", re.I)
 
 
 def _leaves(action: Action, view: ScreenView) -> bool:

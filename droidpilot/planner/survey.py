@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 from droidpilot.planner.ground import (
     _ADD,
+    _FARE,
     _PROCEED,
     _SEARCH,
     _SOLD_OUT,
+    _UP,
     _in_chinese,
     label_of,
 )
@@ -52,8 +54,6 @@ _LOWEST = (
     re.compile(r"\bsells (.+?) for the (?:lowest|cheapest) price\b", re.I),
     re.compile(r"找到(.+?)卖得最便宜的"),
 )
-#: an amount of money: "¥16.50", "¥ 20"
-_MONEY = re.compile(r"[¥$€£]\s*(\d+(?:\.\d+)?)")
 #: a restaurant's minimum order: "Min. order ¥25", "¥20 minimum", "起送¥25", "¥20起送" (not
 #: "还差¥5起送", what a cart still lacks)
 _MINIMUM = re.compile(
@@ -63,8 +63,6 @@ _MINIMUM = re.compile(
 )
 #: a distance, which a restaurant's own line on its menu page gives: "3.7 km"
 _DISTANCE = re.compile(r"\d\s*(?:km|公里)\b", re.I)
-#: a button that goes back up: "Navigate up", "转到上一层级", "返回"
-_UP = re.compile(r"navigate up|转到上一层级|返回|back\b", re.I)
 
 
 def sought_dish(goal: str) -> str:
@@ -109,7 +107,7 @@ def _yuan(amount: float) -> str:
 
 
 def _money(text: str) -> float | None:
-    found = _MONEY.findall(text)
+    found = _FARE.findall(text)  # every amount; the row's price is its last
     return float(found[-1]) if found else None
 
 
