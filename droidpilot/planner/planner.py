@@ -503,7 +503,8 @@ class Planner:
         (:func:`form_done`); acting on another tab than the goal's: its tab
         (:func:`to_goal_tab`); going on with no coupon for a goal that asks for one: the
         coupons (:func:`open_coupons`); anything but the list of orders for a goal about
-        its own order: that list (:func:`to_records`); another train or flight than the
+        its own order: that list (:func:`to_records`), and on the page of the order it orders
+        again, that page's "Order again" (:func:`to_reorder`); another train or flight than the
         goal's: its row, or a scroll for it (:func:`code_row`); finishing before texting the
         one the goal asks to text: the page's share button (:func:`share_it`); an order that
         does not go to the goal's address: the checkout's address row, the address book's
@@ -676,7 +677,8 @@ class Planner:
         the goal looks for (:func:`leaves_sought`), a tap on a sold-out dish's lines
         (:func:`sold_out_tap`), acting on another tab than the one the goal says
         (:func:`off_goal_tab`) or on anything but the list of the user's orders for a goal
-        about one of them (:func:`off_records`), a tap on a row slower or dearer than one
+        about one of them (:func:`off_records`) or anything but "Order again" on the page of
+        the order it orders again (:func:`off_reorder`), a tap on a row slower or dearer than one
         shown for a goal that asks for the fastest or cheapest (:func:`not_the_best`), or
         anything but giving up where the goal's dish shows sold out (:func:`ignores_sold_out`:
         the planner's finish with the reason takes its place). Also harmful: an answer read
