@@ -265,14 +265,18 @@ def test_onnx_export_projects_only_the_last_positions(hf, tiny_onnx: Path, tmp_p
     assert OnnxBackend(whole).logits_rows is None
 
 
-def test_onnx_drafts_keep_the_greedy_output(hf, ort, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("which", ["ort", "hf"])
+def test_drafts_keep_the_greedy_output(hf, ort, which: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Greedy decoding checks drafts in one pass: kept where the model agrees, the cache
     rewound past the rest. Drafts that are right for a while, then wrong (and an end token
-    inside one), give transformers' own tokens and log-probs, constrained or not."""
-    eos = ort.eos_ids[0]
+    inside one), give ``generate``'s own tokens and log-probs, constrained or not, in
+    either backend."""
+    backend = ort if which == "ort" else hf
+    eos = backend.eos_ids[0]
     for constrain in (False, True):
         for text in PROMPTS:
-            want = hf.complete(request(text, constrain=constrain))
+            # transformers' generate, one token at a time (a batch: no drafts, no cache)
+            want = hf.complete_batch([request(text, constrain=constrain)] * 2)[0]
             right = [*(want.completion_token_ids or []), eos]
 
             def draft(
@@ -283,23 +287,24 @@ def test_onnx_drafts_keep_the_greedy_output(hf, ort, monkeypatch) -> None:  # ty
                     guess[2] = (guess[2] + 1) % 100  # wrong from the third token on
                 return guess
 
-            monkeypatch.setattr(ort, "_draft", draft)
-            before = (ort.accepted_tokens, ort.drafted_tokens, ort.decode_runs)
-            got = ort.complete(request(text, constrain=constrain))
+            monkeypatch.setattr(backend, "_draft", draft)
+            before = (backend.accepted_tokens, backend.drafted_tokens, backend.decode_runs)
+            got = backend.complete(request(text, constrain=constrain))
             monkeypatch.undo()
             assert got.completion_token_ids == want.completion_token_ids, text
             assert got.finish_reason == want.finish_reason
             assert want.completion_logprobs is not None
             assert got.completion_logprobs == pytest.approx(want.completion_logprobs, abs=1e-3)
-            accepted = ort.accepted_tokens - before[0]
-            drafted = ort.drafted_tokens - before[1]
-            runs = ort.decode_runs - before[2]
+            accepted = backend.accepted_tokens - before[0]
+            drafted = backend.drafted_tokens - before[1]
+            runs = backend.decode_runs - before[2]
             if len(right) > 4:
                 assert 0 < accepted < drafted  # some kept, some thrown away
                 assert runs < len(right) - 1  # fewer passes than tokens
     # and the shared cache still holds what the next request may start from
-    again = ort.complete(request(PROMPTS[1]))
-    assert again.completion_token_ids == hf.complete(request(PROMPTS[1])).completion_token_ids
+    again = backend.complete(request(PROMPTS[1]))
+    fresh = hf.complete_batch([request(PROMPTS[1])] * 2)[0]
+    assert again.completion_token_ids == fresh.completion_token_ids
 
 
 def test_prompt_lookup_drafts_what_followed_the_last_tokens() -> None:
@@ -317,3 +322,39 @@ def test_prompt_lookup_drafts_what_followed_the_last_tokens() -> None:
     # bytes of 1, one byte off)
     assert prompt_lookup([1 << 56, 0, 5], [1], 2) == []
     assert prompt_lookup([1, 9, 1 << 56, 0], [1], 2) == [9, 1 << 56]
+
+
+def test_bf16_transformers_backend_decodes_with_drafts_and_its_cache(tiny_model: Path) -> None:
+    """The default model's fast path on an AMX CPU: bf16 weights, the same loop (whose drafts
+    are tested above). Its replies come out whole, and its cache is reused."""
+    import torch
+
+    from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend
+
+    hf16 = TransformersBackend(LocalSettings(model=str(tiny_model), device="cpu", dtype="bfloat16"))
+    assert next(hf16.model.parameters()).dtype == torch.bfloat16
+    first = [hf16.complete(request(text, constrain=True)) for text in PROMPTS]
+    for c in first:
+        assert call_state(c.text) in ("complete", "partial"), c.text
+        assert c.completion_logprobs is not None
+        assert all(lp <= 0 for lp in c.completion_logprobs)
+    reused = hf16.reused_tokens
+    again = hf16.complete(request(PROMPTS[2], constrain=True))  # the same prompt: from the cache
+    assert hf16.reused_tokens > reused
+    assert again.completion_token_ids == first[2].completion_token_ids
+    assert hf16.decode_runs > 0
+
+
+def test_default_model_runs_in_bf16_only_on_amx_tiles(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from droidpilot.planner import default
+    from droidpilot.policy import host
+
+    amx = {"model": "Xeon", "isa": ["avx512f", "avx512_bf16", "amx_tile", "amx_bf16"]}
+    zen4 = {"model": "EPYC", "isa": ["avx512f", "avx512_bf16"]}
+    monkeypatch.setattr(host, "cpu_info", lambda: amx)
+    assert default.default_dtype("cpu") == "bfloat16"
+    assert default.default_dtype("cuda") == "auto"  # the backend's own choice there
+    assert default.default_runtime() == "transformers"
+    monkeypatch.setattr(host, "cpu_info", lambda: zen4)
+    assert default.default_dtype("cpu") == "auto"
+    assert default.default_runtime() == "onnx"

@@ -19,17 +19,22 @@ def open_backend(
     base_url: str | None = None,
     api_key: str = "",
     device: str = "auto",
+    dtype: str = "auto",
 ) -> Backend:
     """A planner backend of ``kind`` (transformers, onnx, openai) for ``model``; a local
-    backend without a model runs the bundled default model (built on first use)."""
+    backend without a model runs the bundled default model (built on first use; through
+    transformers, in bf16 on a CPU with AMX-BF16 tiles: :func:`~droidpilot.planner.default.
+    default_dtype`)."""
     if kind in ("transformers", "onnx"):
         from droidpilot.planner.backends.hf import LocalSettings
 
         if not model:
-            from droidpilot.planner.default import default_model
+            from droidpilot.planner.default import default_dtype, default_model
 
             model = str(default_model(kind))
-        settings = LocalSettings(model=model, device=device)
+            if kind == "transformers" and dtype == "auto":
+                dtype = default_dtype(device)
+        settings = LocalSettings(model=model, device=device, dtype=dtype)
         if kind == "transformers":
             from droidpilot.planner.backends.hf import TransformersBackend
 

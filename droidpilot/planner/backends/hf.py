@@ -10,7 +10,10 @@ Token ids and per-token logprobs (the model's own distribution, temperature 1) a
 A single request reuses the KV cache of the previous one up to their common start (a planner's
 consecutive prompts share the system prompt, the goal and earlier history), so only the rest is
 prefilled. The cache is dropped when the weights change (a training update between rollouts):
-it carries the parameters' in-place version counters.
+it carries the parameters' in-place version counters. A single greedy request is decoded by
+our own loop rather than ``generate``, with drafts from the prompt checked several tokens a
+pass (:mod:`droidpilot.planner.backends.drafts`, as the onnx backend): the same tokens in a
+fraction of the passes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ from typing import Any
 
 from droidpilot.errors import BackendUnavailable
 from droidpilot.planner.backends.base import CompletionRequest, make_completion
+from droidpilot.planner.backends.drafts import (
+    DRAFT_MAX,
+    RecentReplies,
+    greedy_decode,
+    prompt_lookup,
+)
 from droidpilot.planner.constrain import ReplyShaper
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
 from droidpilot.types import Completion
@@ -118,6 +127,11 @@ class TransformersBackend:
         #: prompt tokens taken from the cache / prefilled, over this backend's life
         self.reused_tokens = 0
         self.prefilled_tokens = 0
+        #: draft tokens checked / kept by greedy decoding, and its model passes, over its life
+        self.drafted_tokens = 0
+        self.accepted_tokens = 0
+        self.decode_runs = 0
+        self._recent = RecentReplies()
         logger.info("loaded %s on %s (%s)", self._name, device, dtype_name)
 
     @property
@@ -161,7 +175,81 @@ class TransformersBackend:
         return str(self.tokenizer.decode(list(ids), skip_special_tokens=False))
 
     def complete(self, request: CompletionRequest) -> Completion:
+        if request.sampling.temperature <= 0:
+            return self._complete_greedy(request)
         return self.complete_batch([request])[0]
+
+    def _draft(self, context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
+        """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` in
+        ``context`` (this backend's recent replies, then the prompt)."""
+        return prompt_lookup(context, out, limit)
+
+    def _shaper(self, request: CompletionRequest) -> ReplyShaper:
+        return ReplyShaper(
+            self.decode,
+            eos_ids=self.eos_ids,
+            close_ids=self.close_ids,
+            constrain=request.constrain,
+            max_thinking_tokens=request.sampling.max_thinking_tokens,
+            think_open=self.think_open,
+            top_k=self.settings.top_k_constrain,
+            stop=request.stop,
+            stop_after_action=request.stop_after_action,
+            element_ids=request.element_ids,
+            avoid_ids=request.avoid_ids,
+        )
+
+    def _complete_greedy(self, request: CompletionRequest) -> Completion:
+        """One greedy request, decoded by our own loop with drafts from the prompt
+        (:func:`~droidpilot.planner.backends.drafts.greedy_decode`, as the onnx backend): the
+        tokens ``generate`` writes, in a fraction of the passes; the KV cache is reused from
+        the last request up to their common start."""
+        import torch
+        from transformers import DynamicCache
+
+        started = time.perf_counter()
+        prompt = self.render([{"role": m.role, "content": m.content} for m in request.messages])
+        ids = [int(t) for t in self.tokenizer(prompt, add_special_tokens=False)["input_ids"]]
+        shaper = self._shaper(request)
+        cache, keep = self._reusable(ids)
+        if cache is None:
+            cache = DynamicCache(config=self.model.config)
+        self.reused_tokens += keep
+        self.prefilled_tokens += len(ids) - keep
+        runner = _CacheRunner(self.model, cache, self.device)
+        with torch.inference_mode():
+            first = runner.run(ids[keep:], rows=1)[-1]
+            done = greedy_decode(
+                runner,
+                first,
+                shaper,
+                prompt_len=len(ids),
+                max_tokens=request.sampling.max_tokens,
+                context=[*self._recent.flat, *ids],
+                eos=self.eos_ids,
+                draft=self._draft,
+                draft_max=DRAFT_MAX,
+                logprobs=self.settings.logprobs,
+            )
+        # (an exception above leaves no cache: _reusable took it)
+        self._cache = (runner.cache, [*ids, *done.tokens[: done.cached]], self._weights_version())
+        self._recent.add(done.tokens)
+        self.decode_runs += done.runs
+        self.drafted_tokens += done.drafted
+        self.accepted_tokens += done.accepted
+        raw = shaper.trim(self.decode(done.tokens))
+        for special in ("<|im_end|>", "<|endoftext|>"):
+            raw = raw.replace(special, "")
+        return make_completion(
+            raw,
+            model=self._name,
+            started=started,
+            prompt_token_ids=ids,
+            completion_token_ids=done.tokens,
+            completion_logprobs=done.logprobs if self.settings.logprobs else None,
+            finish_reason=done.finish,
+            think_open=self.think_open,
+        )
 
     def complete_batch(self, requests: Sequence[CompletionRequest]) -> list[Completion]:
         """Generate for several requests at once (they share the sampling of the first)."""
@@ -179,22 +267,7 @@ class TransformersBackend:
         input_ids = enc["input_ids"].to(self.device)
         attention = enc["attention_mask"].to(self.device)
         prompt_len = int(input_ids.shape[1])
-        shapers = [
-            ReplyShaper(
-                self.decode,
-                eos_ids=self.eos_ids,
-                close_ids=self.close_ids,
-                constrain=r.constrain,
-                max_thinking_tokens=r.sampling.max_thinking_tokens,
-                think_open=self.think_open,
-                top_k=self.settings.top_k_constrain,
-                stop=r.stop,
-                stop_after_action=r.stop_after_action,
-                element_ids=r.element_ids,
-                avoid_ids=r.avoid_ids,
-            )
-            for r in requests
-        ]
+        shapers = [self._shaper(r) for r in requests]
         eos_ids = self.eos_ids
 
         class _Shape(LogitsProcessor):
@@ -296,3 +369,32 @@ class TransformersBackend:
             )
             del request
         return results
+
+
+class _CacheRunner:
+    """A transformers model and its ``DynamicCache`` as a
+    :class:`~droidpilot.planner.backends.drafts.Runner`."""
+
+    def __init__(self, model: Any, cache: Any, device: str) -> None:
+        self.model = model
+        self.cache = cache
+        self.device = device
+
+    def run(self, tokens: Sequence[int], rows: int | None = None) -> Any:
+        """Append ``tokens``; the float32 logits of their last ``rows`` positions (all)."""
+        import torch
+
+        ids = torch.tensor([list(tokens)], dtype=torch.long, device=self.device)
+        out = self.model(
+            input_ids=ids,
+            use_cache=True,
+            logits_to_keep=rows or len(tokens),
+            **{_CACHE_ARG: self.cache},
+        )
+        self.cache = getattr(out, _CACHE_ARG, None) or self.cache  # (extended in place)
+        return out.logits[0].float().cpu().numpy()
+
+    def rewind_to(self, length: int) -> None:
+        drop = self.cache.get_seq_length() - length
+        if drop > 0:
+            self.cache.crop(-drop)

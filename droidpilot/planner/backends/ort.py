@@ -16,11 +16,9 @@ fresh generator's (tested).
 Two more make it cheaper still. The export computes the vocabulary projection for the last
 :data:`LOGITS_ROWS` positions only (:func:`trim_logits`): a prefill of ~270 new tokens spent
 ~15% of its time projecting rows nobody reads. And greedy decoding drafts from the prompt
-and its recent replies (prompt lookup): a planner's thought copies the screen's words and the
-phrasing of earlier thoughts, so the tokens that followed the last few generated ones where they
-last occurred are appended together with the chosen token and checked in one pass; the
-drafts the model agrees with are kept (the same tokens as decoding one at a time, through the
-same :class:`ReplyShaper`), the cache is rewound past the rest.
+and its recent replies (:mod:`droidpilot.planner.backends.drafts`, shared with the
+transformers backend): drafts checked several tokens a pass, the same tokens as decoding one
+at a time.
 """
 
 from __future__ import annotations
@@ -33,13 +31,18 @@ import subprocess
 import sys
 import threading
 import time
-from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from droidpilot.errors import BackendUnavailable, ModelNotFound, PlannerError
 from droidpilot.planner.backends.base import CompletionRequest, make_completion
+from droidpilot.planner.backends.drafts import (
+    DRAFT_MAX,
+    RecentReplies,
+    greedy_decode,
+    prompt_lookup,
+)
 from droidpilot.planner.backends.hf import LocalSettings
 from droidpilot.planner.constrain import ReplyShaper
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
@@ -58,11 +61,6 @@ REUSE_MIN_PREFIX = 16
 #: Positions whose logits an export made here computes (the last ones of each run); the
 #: others come back as zeros. A draft is checked in one run, so it is at most this minus one.
 LOGITS_ROWS = 16
-#: The longest draft (see :meth:`OnnxBackend._draft`) and the n-grams it is looked up by.
-DRAFT_MAX = 8
-DRAFT_NGRAMS = (3, 2, 1)
-#: Replies kept to draft from besides the prompt (a planner's thoughts repeat their phrasing)
-RECENT_REPLIES = 16
 #: Where an export records what :func:`trim_logits` did.
 EXPORT_INFO = "droidpilot_export.json"
 
@@ -282,8 +280,7 @@ class OnnxBackend:
         self.drafted_tokens = 0
         self.accepted_tokens = 0
         self.decode_runs = 0
-        self._recent: list[list[int]] = []
-        self._recent_flat: list[int] = []
+        self._recent = RecentReplies()
 
     @property
     def name(self) -> str:
@@ -456,68 +453,27 @@ class OnnxBackend:
     def _greedy_loop(
         self, gen: Any, shaper: ReplyShaper, max_tokens: int, prompt_ids: list[int]
     ) -> tuple[list[int], list[float], str, int]:
-        """Greedy decoding with drafts from the prompt (see the module's docstring): the
-        tokens, their log-probabilities and the finish reason that decoding one token at a
-        time gives, and how many of the tokens the generator's cache holds at the end (the
-        last chosen one is not run)."""
+        """Greedy decoding with drafts (:func:`~droidpilot.planner.backends.drafts.greedy_decode`):
+        the tokens, their log-probabilities and the finish reason that decoding one token at a
+        time gives, and how many of the tokens the generator's cache holds at the end."""
         import numpy as np
 
-        want_logprobs = self.settings.logprobs
-        eos = self.eos_ids
-        out: list[int] = []
-        logprobs: list[float] = []
-        finish = "length"
-
-        def choose(row: Any) -> int:
-            token = int(np.argmax(shaper.shape(out, row)))
-            if want_logprobs and token not in eos:
-                m = float(row.max())
-                logprobs.append(float(row[token]) - m - float(np.log(np.exp(row - m).sum())))
-            return token
-
-        context = [*self._recent_flat, *prompt_ids]  # what drafts are looked up in
-        cached = len(prompt_ids)  # what the cache holds: the prompt and out[: cached - len]
-        token = choose(np.asarray(gen.get_logits(), dtype=np.float32)[0, -1])
-        while True:
-            if token in eos:
-                finish = "stop"
-                break
-            out.append(token)
-            if shaper.done(out):
-                finish = "stop"
-                break
-            if len(out) >= max_tokens:
-                break
-            # run the chosen token, and a draft of what may follow it, in one pass
-            draft = self._draft(context, out, min(self.draft_max, max_tokens - len(out)))
-            gen.append_tokens(np.asarray([token, *draft], dtype=np.int32))
-            self.decode_runs += 1
-            self.drafted_tokens += len(draft)
-            if draft:
-                rows = np.asarray(gen.get_output("logits"), dtype=np.float32)[0]
-                rows = rows[-1 - len(draft) :]
-            else:
-                rows = np.asarray(gen.get_logits(), dtype=np.float32)[0, -1:]
-            cached += 1 + len(draft)
-            token = choose(rows[0])
-            k = 0
-            while k < len(draft) and token == draft[k] and token not in eos:
-                # the model would have written this draft token: it is in the cache already
-                self.accepted_tokens += 1
-                out.append(token)
-                k += 1
-                if shaper.done(out):
-                    finish = "stop"
-                    break
-                if len(out) >= max_tokens:
-                    break
-                token = choose(rows[k])
-            if k < len(draft):  # the rest of the draft is not what the model writes
-                gen.rewind_to(cached - (len(draft) - k))
-                cached -= len(draft) - k
-            if finish == "stop" or len(out) >= max_tokens:
-                break
-        return out, logprobs, finish, cached - len(prompt_ids)
+        done = greedy_decode(
+            _GeneratorRunner(gen),
+            np.asarray(gen.get_logits(), dtype=np.float32)[0, -1],
+            shaper,
+            prompt_len=len(prompt_ids),
+            max_tokens=max_tokens,
+            context=[*self._recent.flat, *prompt_ids],
+            eos=self.eos_ids,
+            draft=self._draft,
+            draft_max=self.draft_max,
+            logprobs=self.settings.logprobs,
+        )
+        self.decode_runs += done.runs
+        self.drafted_tokens += done.drafted
+        self.accepted_tokens += done.accepted
+        return done.tokens, done.logprobs, done.finish, done.cached
 
     def _draft(self, context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
         """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` in
@@ -526,35 +482,26 @@ class OnnxBackend:
 
     def _remember(self, out: Sequence[int]) -> None:
         """Keep ``out`` among the recent replies drafts are looked up in."""
-        self._recent.append(list(out))
-        del self._recent[:-RECENT_REPLIES]
-        self._recent_flat = [t for reply in self._recent for t in reply]
+        self._recent.add(out)
 
 
-def prompt_lookup(context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
-    """Up to ``limit`` tokens that followed the latest earlier occurrence, in ``context`` and
-    ``out``, of the last n tokens of ``out``, for the first n of :data:`DRAFT_NGRAMS` that
-    occurs (prompt lookup: the nearest context is likeliest to recur; nothing to train)."""
-    if limit <= 0 or not out:
-        return []
-    seq = array("q", [*context, *out])
-    data = seq.tobytes()  # searched by bytes.rfind: C speed over a few thousand tokens
-    size = seq.itemsize
-    end = len(seq)
-    for n in DRAFT_NGRAMS:
-        if len(out) < n:
-            continue
-        tail = data[(end - n) * size :]
-        hi = (end - 1) * size  # an occurrence must end before the last token
-        while True:
-            at = data.rfind(tail, 0, hi)
-            if at < 0:
-                break
-            if at % size == 0:  # (bytes may match across token boundaries)
-                i = at // size + n
-                return seq[i : min(i + limit, end)].tolist()
-            hi = at + len(tail) - 1
-    return []
+class _GeneratorRunner:
+    """An onnxruntime-genai generator as a :class:`~droidpilot.planner.backends.drafts.Runner`."""
+
+    def __init__(self, gen: Any) -> None:
+        self.gen = gen
+
+    def run(self, tokens: Sequence[int]) -> Any:
+        import numpy as np
+
+        self.gen.append_tokens(np.asarray(tokens, dtype=np.int32))
+        if len(tokens) == 1:
+            return np.asarray(self.gen.get_logits(), dtype=np.float32)[0, -1:]
+        rows = np.asarray(self.gen.get_output("logits"), dtype=np.float32)[0]
+        return rows[-len(tokens) :]
+
+    def rewind_to(self, length: int) -> None:
+        self.gen.rewind_to(length)
 
 
 def _usable_cores() -> int:

@@ -1,0 +1,201 @@
+"""The default model's planner step in bf16 against the shipped fp32 path, measured in one run.
+
+Three ways to run the same weights on real episodes of catalog tasks (test seeds), each with
+the prefix cache and the drafts from the prompt (``droidpilot.planner.backends.drafts``):
+
+- ``onnx fp32``: onnxruntime-genai, the fp32 export (the baseline: what a plain run used);
+- ``torch fp32``: the transformers backend, fp32 weights;
+- ``torch bf16``: the transformers backend, bf16 weights. On a CPU with AMX-BF16 (Intel
+  Sapphire Rapids and later) oneDNN runs its matrix products on the tiles; elsewhere bf16 is
+  emulated or runs through AVX-512 BF16 dot products.
+
+Each episode runs once per way, in a rotating order, and the bench prints the median time of
+``Planner.decide`` (prompt, model, parsing) per step, the prompt tokens prefilled and passes per
+step, and the ratio to the baseline; then how many steps took the baseline's action (up to
+each episode's first difference: after it, the screens differ). Before that, a 500-token
+prefill and a decode pass (one token, and nine: a drafted pass) of each, alternately.
+
+    .venv/bin/python bench/bf16.py [--tasks FoodGoOrderDish,TravelBookTrain] [--seed 2001]
+                                   [--max-steps 8] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from droidpilot.device.sim import SimDevice, SimPhone  # noqa: E402
+from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend  # noqa: E402
+from droidpilot.planner.backends.ort import OnnxBackend  # noqa: E402
+from droidpilot.planner.default import default_model, planner_for  # noqa: E402
+from droidpilot.policy.agent import Agent, AgentConfig  # noqa: E402
+from droidpilot.policy.host import cpu_summary  # noqa: E402
+from droidpilot.tasks.registry import get as get_spec  # noqa: E402
+from droidpilot.types import Observation  # noqa: E402
+
+WAYS = ("onnx fp32", "torch fp32", "torch bf16")
+
+
+class _Timed:
+    """A decider that times the planner's ``decide`` and keeps the actions it chose."""
+
+    def __init__(self, planner: Any) -> None:
+        self.planner = planner
+        self.ms: list[float] = []
+        self.actions: list[str] = []
+
+    def reset(self, goal: str | None = None) -> None:
+        self.planner.reset(goal)
+
+    def decide(
+        self,
+        goal: str,
+        obs: Observation,
+        memory: Sequence[str] | None = None,
+        history: Any = None,
+    ) -> Any:
+        t = time.perf_counter()
+        decision = self.planner.decide(goal, obs, memory, history)
+        self.ms.append((time.perf_counter() - t) * 1000)
+        self.actions.append(repr(decision.action))
+        return decision
+
+
+def _episode(planner: Any, task_id: str, seed: int, max_steps: int, out: Path) -> _Timed:
+    task = get_spec(task_id).instantiate(seed)
+    device = SimDevice(SimPhone(seed=task.seed, lang=task.lang), keep_xml=True)
+    timed = _Timed(planner)
+    agent = Agent(device, timed, config=AgentConfig(max_steps=max_steps, guard="allow"))
+    agent.run(out, task=task)
+    return timed
+
+
+def _passes(backends: dict[str, Any], rounds: int = 3) -> None:
+    """A 500-token prefill, then one-token and nine-token passes, of each way."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    prompt = rng.integers(100, 40000, 500).tolist()
+    pre: dict[str, list[float]] = {k: [] for k in backends}
+    one: dict[str, list[float]] = {k: [] for k in backends}
+    nine: dict[str, list[float]] = {k: [] for k in backends}
+    for _ in range(rounds):
+        for name, b in backends.items():
+            runner = _runner(b)
+            t = time.perf_counter()
+            runner.run(prompt)
+            pre[name].append(time.perf_counter() - t)
+            for size, into in ((1, one), (9, nine)):
+                for _ in range(5):
+                    t = time.perf_counter()
+                    runner.run(rng.integers(100, 4000, size).tolist())
+                    into[name].append(time.perf_counter() - t)
+                    runner.rewind_to(len(prompt))
+    for name in backends:
+        print(
+            f"{name:10s}: prefill of 500 tokens {statistics.median(pre[name]):5.2f} s; a pass of 1 "
+            f"token {statistics.median(one[name]) * 1000:5.1f} ms, of 9 tokens "
+            f"{statistics.median(nine[name]) * 1000:5.1f} ms"
+        )
+
+
+def _runner(backend: Any) -> Any:
+    """A fresh cache of ``backend`` as a drafts Runner."""
+    if isinstance(backend, OnnxBackend):
+        from droidpilot.planner.backends.ort import _GeneratorRunner
+        from droidpilot.types import Sampling
+
+        gen = backend._generator(1024, Sampling(temperature=0.0))
+        return _GeneratorRunner(gen)
+    from transformers import DynamicCache
+
+    from droidpilot.planner.backends.hf import _CacheRunner
+
+    return _CacheRunner(backend.model, DynamicCache(config=backend.model.config), backend.device)
+
+
+def _counts(backend: Any) -> tuple[int, int]:
+    return backend.prefilled_tokens, backend.decode_runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--tasks", default="FoodGoOrderDish,TravelBookTrain")
+    ap.add_argument("--seed", type=int, default=2001)
+    ap.add_argument("--max-steps", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+
+    print(f"CPU: {cpu_summary()}", flush=True)
+    import torch
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    onnx_dir = default_model("onnx")
+    hf_dir = default_model("transformers")
+    backends: dict[str, Any] = {
+        "onnx fp32": OnnxBackend(LocalSettings(model=str(onnx_dir))),
+        "torch fp32": TransformersBackend(
+            LocalSettings(model=str(hf_dir), device="cpu", dtype="float32")
+        ),
+        "torch bf16": TransformersBackend(
+            LocalSettings(model=str(hf_dir), device="cpu", dtype="bfloat16")
+        ),
+    }
+    with torch.inference_mode():
+        _passes(backends)
+    planners = {name: planner_for(b) for name, b in backends.items()}
+    ms: dict[str, list[float]] = {w: [] for w in WAYS}
+    steps = {w: 0 for w in WAYS}
+    prefilled = {w: 0 for w in WAYS}
+    runs = {w: 0 for w in WAYS}
+    agree = {w: [0, 0] for w in WAYS}  # steps compared, steps with the baseline's action
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            for t, task_id in enumerate(args.tasks.split(",")):
+                actions: dict[str, list[str]] = {}
+                k = (r + t) % len(WAYS)  # rotate which goes first
+                for way in WAYS[k:] + WAYS[:k]:
+                    before = _counts(backends[way])
+                    timed = _episode(planners[way], task_id, args.seed + r, args.max_steps,
+                                     Path(tmp))  # fmt: skip
+                    after = _counts(backends[way])
+                    ms[way] += timed.ms
+                    steps[way] += len(timed.ms)
+                    prefilled[way] += after[0] - before[0]
+                    runs[way] += after[1] - before[1]
+                    actions[way] = timed.actions
+                base = actions[WAYS[0]]
+                for way in WAYS[1:]:
+                    for a, b in zip(base, actions[way], strict=False):
+                        agree[way][0] += 1
+                        if a != b:
+                            break
+                        agree[way][1] += 1
+    print(
+        f"default model {hf_dir.parent.name}; tasks {args.tasks} (seeds {args.seed}.."
+        f"{args.seed + args.rounds - 1}, <= {args.max_steps} steps), {args.rounds} rounds"
+    )
+    base_ms = statistics.median(ms[WAYS[0]])
+    for way in WAYS:
+        n = max(1, steps[way])
+        line = (
+            f"step, {way}: median {statistics.median(ms[way]):6.0f} ms over {steps[way]} steps "
+            f"({base_ms / statistics.median(ms[way]):.2f}x); {prefilled[way] / n:4.0f} prompt "
+            f"tokens prefilled, {runs[way] / n:4.1f} passes per step"
+        )
+        if way != WAYS[0]:
+            line += f"; baseline's action at {agree[way][1]}/{agree[way][0]} steps compared"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
