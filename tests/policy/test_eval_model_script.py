@@ -1,0 +1,52 @@
+"""scripts/eval_model.py: which backend each model runs through, on a CPU and on CUDA."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "eval_model.py"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("eval_model", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["eval_model"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_cpu_runs_as_shipped_and_cuda_through_transformers(tmp_path: Path) -> None:
+    how = _script()._how
+    assert how("default", tmp_path, "cpu") == ["--backend", "onnx"]
+    assert how("default", tmp_path, "cuda") == ["--backend", "transformers"]
+    assert how("default-torch", tmp_path, "cpu") == ["--backend", "transformers"]
+    assert how("oracle", tmp_path, "cuda") == ["--backend", "oracle"]
+    # a candidate laid out as build-default and gpu_distill.sh do: onnx/ beside hf/
+    onnx, hf = tmp_path / "cand" / "onnx", tmp_path / "cand" / "hf"
+    onnx.mkdir(parents=True)
+    (onnx / "genai_config.json").write_text("{}")
+    assert how(str(onnx), tmp_path, "cpu") == ["--backend", "onnx", "--model", str(onnx)]
+    assert how(str(onnx), tmp_path, "cuda") == ["--backend", "onnx", "--model", str(onnx)]
+    hf.mkdir()
+    (hf / "config.json").write_text("{}")
+    assert how(str(onnx), tmp_path, "cuda") == ["--backend", "transformers", "--model", str(hf)]
+    assert how(str(hf), tmp_path, "cpu") == ["--backend", "transformers", "--model", str(hf)]
+    with pytest.raises(SystemExit, match="unknown model"):
+        how(str(tmp_path / "nothing"), tmp_path, "cpu")
+
+
+def test_cuda_without_a_gpu_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    mod = _script()
+    monkeypatch.setattr(sys, "argv", ["eval_model.py", "--device", "cuda"])
+    with pytest.raises(SystemExit, match="no CUDA device"):
+        mod.main()
