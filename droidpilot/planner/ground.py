@@ -223,10 +223,24 @@ def label_of(item: ViewItem) -> str:
 def ground_cited(thought: str, action: Action, view: ScreenView) -> tuple[Action, str | None]:
     """``action`` moved to the element whose words the thought quotes for it, and what was
     changed (None when nothing was: no element in the action, no citation of it, its own
-    words quoted, or the quoted words on no element or on several)."""
+    words quoted, or the quoted words on no element or on several). A ``type`` with no
+    element (a reply the token budget cut inside its text) goes to the one text field the
+    thought cites: typing with no field focused types nowhere."""
     if not isinstance(action, TapAction | LongPressAction | TypeAction | ScrollAction):
         return action, None
     element = action.element
+    if element is None and isinstance(action, TypeAction):
+        fields = {
+            int(num)
+            for num, _ in _CITE.findall(thought)
+            if (it := view.item(int(num))) is not None and it.editable
+        }
+        if len(fields) == 1:
+            (field,) = fields
+            return dataclasses.replace(action, element=field), (
+                f"element -> {field}: the type names no field, and the thought cites the text "
+                f"field [{field}]"
+            )
     if element is None:
         return action, None
     quoted = None
@@ -870,9 +884,11 @@ def unread_answer(
     (a dish the goal names), or by a label that carries the answer ("[48] "Estimated arrival
     10:11""). A cited label with no digit in it names the thing whose value is asked, so the
     goal says it; the model answers "How much does Cola cost" from "[52] "Mapo Tofu"" when
-    Cola is further down the menu. None when the action is no answer, the thought cites no
-    element of this screen, the cited words hold a digit or are the goal's, or the goal names
-    nothing (:func:`_goal_names`: "What was my last transaction?" is answered from a row
+    Cola is further down the menu. A thought that cites only elements on no line of this
+    screen reads the answer from nothing ("[49] "What does the title buy?"" on a menu of one
+    dish, then "¥20" from the minimum order): refused too. None when the action is no answer,
+    the thought cites no element, the cited words hold a digit or are the goal's, or the goal
+    names nothing (:func:`_goal_names`: "What was my last transaction?" is answered from a row
     "MealDash · Pizza Corner"; a goal in Chinese is not judged), or when an item that shows
     one of the goal's names shows the answer too (whatever row the thought cites: a grounded
     answer, :func:`ground_answer`)."""
@@ -883,8 +899,12 @@ def unread_answer(
         return None
     element = cited[-1]
     item = view.item(element)
-    if item is None or _shown_beside_name(action.text, view, goal):
+    if _shown_beside_name(action.text, view, goal):
         return None
+    if item is None:
+        if not _goal_names(goal) or any(view.item(n) is not None for n in cited):
+            return None
+        return element, f"the answer is read from [{element}], which is on no line of this screen"
     words = label_of(item)
     if not fold(words) or any(ch.isdigit() for ch in words) or fold(words) in fold(goal):
         return None

@@ -760,7 +760,7 @@ def _save(model: Any, tokenizer: Any, out: Path, *, lora: bool, style: str = "fu
                 "sampling": {
                     "temperature": 0.0,
                     "top_p": 1.0,
-                    "max_tokens": 96,
+                    "max_tokens": 160,
                     "max_thinking_tokens": 64,
                 },
                 "note": "trained on oracle demonstrations whose prompts carry no plan and "

@@ -121,6 +121,27 @@ def test_a_wrong_number_under_the_right_words_goes_to_the_element_with_those_wor
     assert ground_cited(thought, TapAction(element=right), contacts.view)[1] is None
 
 
+def test_a_type_cut_before_its_field_goes_to_the_one_text_field_the_thought_cites(
+    contacts: Observation,
+) -> None:
+    """Seed 2009, FoodGoOrderToMapsPlace: a reply ran out of tokens inside a long address,
+    `type("Room 2001, ..., Guang` with no field; typing with nothing focused typed nowhere,
+    four times. The thought had named the field."""
+    field = next(it for it in contacts.view.items if it.editable)
+    (person, name), *_ = _people(contacts)
+    thought = f'This step needs "{name}" entered. [{field.id}] "{label_of(field)}" takes it.'
+    moved, why = ground_cited(thought, TypeAction(text=name), contacts.view)
+    assert moved == TypeAction(text=name, element=field.id)
+    assert why is not None
+    assert f"[{field.id}]" in why
+    # no field cited, or only something that is no text field: left alone
+    for other in (f'I type "{name}".', f'[{person}] "{name}" is the one.'):
+        assert ground_cited(other, TypeAction(text=name), contacts.view) == (
+            TypeAction(text=name),
+            None,
+        )
+
+
 def test_words_on_no_element_or_on_several_and_actions_without_one_are_left_alone(
     contacts: Observation,
 ) -> None:
@@ -1052,6 +1073,17 @@ def test_an_answer_read_from_a_row_the_goal_does_not_ask_about_is_refused() -> N
     assert why is not None
     assert why[0] == other.id
     assert f'[{other.id}] "{words}", which is not what the goal asks about' in why[1]
+    # seed 2009, MealDashAskDishPrice: "[49] "What does the title buy?" shows the answer"
+    # on a screen with no [49], then "¥20" (the minimum order): read from nothing
+    ghost = max(it.id for it in first.view.items) + 7
+    made_up = f'The goal asks a question and [{ghost}] "What does the title buy?" shows it.'
+    why = unread_answer(made_up, AnswerAction(text=price), first.view, goal)
+    assert why is not None
+    assert why[0] == ghost
+    assert "on no line of this screen" in why[1]
+    # a row of this screen cited too: read from that row, not judged by the one on no line
+    both = f'[{other.id}] "{words}" and [{ghost}] "What does the title buy?" show it.'
+    assert unread_answer(both, AnswerAction(text=price), first.view, goal) is None
     cola = next(it for it in last.view.items if label_of(it).startswith("Cola"))
     right = f'The goal asks a question and [{cola.id}] "{label_of(cola)}" shows the answer.'
     assert unread_answer(right, AnswerAction(text="¥5"), last.view, goal) is None
