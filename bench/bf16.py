@@ -7,7 +7,9 @@ the prefix cache and the drafts from the prompt (``droidpilot.planner.backends.d
 - ``torch fp32``: the transformers backend, fp32 weights;
 - ``torch bf16``: the transformers backend, bf16 weights. On a CPU with AMX-BF16 (Intel
   Sapphire Rapids and later) oneDNN runs its matrix products on the tiles; elsewhere bf16 is
-  emulated or runs through AVX-512 BF16 dot products.
+  emulated or runs through AVX-512 BF16 dot products;
+- ``torch autocast``: fp32 weights, the matrix products in bf16 under autocast (as the model
+  was trained: bf16 autocast over fp32 weights), the norms and the residual stream in fp32.
 
 Each episode runs once per way, in a rotating order, and the bench prints the median time of
 ``Planner.decide`` (prompt, model, parsing) per step, the prompt tokens prefilled and passes per
@@ -17,11 +19,17 @@ prefill and a decode pass (one token, and nine: a drafted pass) of each, alterna
 
     .venv/bin/python bench/bf16.py [--tasks FoodGoOrderDish,TravelBookTrain] [--seed 2001]
                                    [--max-steps 8] [--rounds 2]
+    .venv/bin/python bench/bf16.py --replay RUN_DIR [--sample 120]
+
+With ``--replay`` it asks each way the recorded first requests of an evaluation's steps
+instead (the same screens for all) and counts how often each writes the baseline's tokens
+and action: what the numerics change, apart from where an episode then goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -34,7 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from droidpilot.device.sim import SimDevice, SimPhone  # noqa: E402
-from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend  # noqa: E402
+from droidpilot.planner.backends.hf import (  # noqa: E402
+    AUTOCAST,
+    LocalSettings,
+    TransformersBackend,
+)
 from droidpilot.planner.backends.ort import OnnxBackend  # noqa: E402
 from droidpilot.planner.default import default_model, planner_for  # noqa: E402
 from droidpilot.policy.agent import Agent, AgentConfig  # noqa: E402
@@ -42,7 +54,7 @@ from droidpilot.policy.host import cpu_summary  # noqa: E402
 from droidpilot.tasks.registry import get as get_spec  # noqa: E402
 from droidpilot.types import Observation  # noqa: E402
 
-WAYS = ("onnx fp32", "torch fp32", "torch bf16")
+WAYS = ("onnx fp32", "torch fp32", "torch bf16", "torch autocast")
 
 
 class _Timed:
@@ -91,18 +103,20 @@ def _passes(backends: dict[str, Any], rounds: int = 3) -> None:
     for _ in range(rounds):
         for name, b in backends.items():
             runner = _runner(b)
-            t = time.perf_counter()
-            runner.run(prompt)
-            pre[name].append(time.perf_counter() - t)
-            for size, into in ((1, one), (9, nine)):
-                for _ in range(5):
-                    t = time.perf_counter()
-                    runner.run(rng.integers(100, 4000, size).tolist())
-                    into[name].append(time.perf_counter() - t)
-                    runner.rewind_to(len(prompt))
+            cast = b._cast() if hasattr(b, "_cast") else contextlib.nullcontext()
+            with cast:  # autocast's weight copies live as long as the context, as in a request
+                t = time.perf_counter()
+                runner.run(prompt)
+                pre[name].append(time.perf_counter() - t)
+                for size, into in ((1, one), (9, nine)):
+                    for _ in range(5):
+                        t = time.perf_counter()
+                        runner.run(rng.integers(100, 4000, size).tolist())
+                        into[name].append(time.perf_counter() - t)
+                        runner.rewind_to(len(prompt))
     for name in backends:
         print(
-            f"{name:10s}: prefill of 500 tokens {statistics.median(pre[name]):5.2f} s; a pass of 1 "
+            f"{name:14s}: prefill of 500 tokens {statistics.median(pre[name]):5.2f} s; a pass of 1 "
             f"token {statistics.median(one[name]) * 1000:5.1f} ms, of 9 tokens "
             f"{statistics.median(nine[name]) * 1000:5.1f} ms"
         )
@@ -123,6 +137,61 @@ def _runner(backend: Any) -> Any:
     return _CacheRunner(backend.model, DynamicCache(config=backend.model.config), backend.device)
 
 
+def _replay(backends: dict[str, Any], run_dir: Path, sample: int) -> None:
+    """The first request of ``sample`` recorded steps of ``run_dir`` (an evaluation's
+    ``steps.jsonl`` files, spread evenly), asked of each way as the planner asks it (greedy,
+    the action held to the screen's ids): how often each writes the baseline's tokens, and
+    its action. The same screens for all, so this counts what the numerics change alone."""
+    import json
+    import re
+
+    from droidpilot.planner.backends.base import CompletionRequest
+    from droidpilot.planner.default import planner_config_for
+    from droidpilot.types import Message
+
+    steps = []
+    for f in sorted(run_dir.rglob("steps.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            if isinstance(doc.get("prompt"), list):
+                steps.append(doc["prompt"])
+    if not steps:
+        sys.exit(f"no recorded prompts under {run_dir}")
+    every = max(1, len(steps) // sample)
+    chosen = steps[::every][:sample]
+    config = planner_config_for(default_model("transformers"))
+    same_tokens = {w: 0 for w in WAYS[1:]}
+    same_action = {w: 0 for w in WAYS[1:]}
+    for messages in chosen:
+        screen = messages[-1]["content"].rsplit("Current screen:", 1)[-1]
+        ids = tuple(int(n) for n in re.findall(r"^\[(\d+)\]", screen, re.M))
+        request = CompletionRequest(
+            messages=tuple(Message(role=m["role"], content=m["content"]) for m in messages),
+            sampling=config.sampling,
+            constrain=config.constrain,
+            element_ids=ids or None,
+        )
+        replies = {w: backends[w].complete(request) for w in WAYS}
+        base = replies[WAYS[0]]
+        for w in WAYS[1:]:
+            got = replies[w]
+            same_tokens[w] += got.completion_token_ids == base.completion_token_ids
+            same_action[w] += _action(got.text) == _action(base.text)
+    n = len(chosen)
+    print(f"{n} recorded prompts of {run_dir} ({len(steps)} steps, every {every}th):")
+    for w in WAYS[1:]:
+        print(f"  {w}: the baseline's tokens {same_tokens[w]}/{n}, its action {same_action[w]}/{n}")
+
+
+def _action(text: str) -> str:
+    """The action a reply's answer holds, written out (the text itself when it holds none)."""
+    from droidpilot.planner.parse import ParseFailure, parse_action
+    from droidpilot.planner.prompt import render_action
+
+    action = parse_action(text)
+    return text if isinstance(action, ParseFailure) else render_action(action)
+
+
 def _counts(backend: Any) -> tuple[int, int]:
     return backend.prefilled_tokens, backend.decode_runs
 
@@ -133,6 +202,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2001)
     ap.add_argument("--max-steps", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        help="an evaluation's run directory: replay its recorded prompts instead",
+    )
+    ap.add_argument("--sample", type=int, default=120, help="recorded prompts replayed")
     args = ap.parse_args()
 
     print(f"CPU: {cpu_summary()}", flush=True)
@@ -149,7 +225,13 @@ def main() -> None:
         "torch bf16": TransformersBackend(
             LocalSettings(model=str(hf_dir), device="cpu", dtype="bfloat16")
         ),
+        "torch autocast": TransformersBackend(
+            LocalSettings(model=str(hf_dir), device="cpu", dtype=AUTOCAST)
+        ),
     }
+    if args.replay is not None:
+        _replay(backends, args.replay, args.sample)
+        return
     with torch.inference_mode():
         _passes(backends)
     planners = {name: planner_for(b) for name, b in backends.items()}

@@ -324,20 +324,28 @@ def test_prompt_lookup_drafts_what_followed_the_last_tokens() -> None:
     assert prompt_lookup([1, 9, 1 << 56, 0], [1], 2) == [9, 1 << 56]
 
 
-def test_bf16_transformers_backend_decodes_with_drafts_and_its_cache(tiny_model: Path) -> None:
-    """The default model's fast path on an AMX CPU: bf16 weights, the same loop (whose drafts
-    are tested above). Its replies come out whole, and its cache is reused."""
+@pytest.mark.parametrize("dtype", ["bfloat16", "bf16-autocast"])
+def test_bf16_transformers_backend_decodes_with_drafts_and_its_cache(
+    tiny_model: Path, dtype: str
+) -> None:
+    """The default model's fast path on an AMX CPU: bf16 weights, or fp32 ones under bf16
+    autocast; the same loop (whose drafts are tested above). Its replies come out whole, and
+    its cache is reused."""
     import torch
 
     from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend
 
-    hf16 = TransformersBackend(LocalSettings(model=str(tiny_model), device="cpu", dtype="bfloat16"))
-    assert next(hf16.model.parameters()).dtype == torch.bfloat16
+    hf16 = TransformersBackend(LocalSettings(model=str(tiny_model), device="cpu", dtype=dtype))
+    weights = torch.float32 if dtype == "bf16-autocast" else torch.bfloat16
+    assert next(hf16.model.parameters()).dtype == weights
+    assert hf16.autocast == (dtype == "bf16-autocast")
     first = [hf16.complete(request(text, constrain=True)) for text in PROMPTS]
     for c in first:
         assert call_state(c.text) in ("complete", "partial"), c.text
         assert c.completion_logprobs is not None
         assert all(lp <= 0 for lp in c.completion_logprobs)
+    assert hf16._cache is not None
+    assert hf16._cache[0].layers[0].values.dtype == torch.bfloat16  # the products ran in bf16
     reused = hf16.reused_tokens
     again = hf16.complete(request(PROMPTS[2], constrain=True))  # the same prompt: from the cache
     assert hf16.reused_tokens > reused

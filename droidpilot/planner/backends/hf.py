@@ -18,6 +18,7 @@ fraction of the passes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ __all__ = ["LocalSettings", "TransformersBackend"]
 
 logger = logging.getLogger(__name__)
 
+#: ``LocalSettings.dtype`` for fp32 weights run under bf16 autocast.
+AUTOCAST = "bf16-autocast"
 #: A common prefix shorter than this is not worth keeping the old cache for.
 REUSE_MIN_PREFIX = 16
 
@@ -63,7 +66,8 @@ class LocalSettings:
 
     model: str
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    dtype: str = "auto"  # auto (bf16 on CUDA, fp32 on CPU) | float32 | bfloat16 | float16
+    # auto (bf16 on CUDA, fp32 on CPU) | float32 | bfloat16 | float16 | bf16-autocast
+    dtype: str = "auto"
     top_k_constrain: int = 48
     logprobs: bool = True
     threads: int | None = None
@@ -95,6 +99,10 @@ class TransformersBackend:
         dtype_name = settings.dtype
         if dtype_name == "auto":
             dtype_name = "bfloat16" if device.startswith("cuda") else "float32"
+        #: fp32 weights, matrix products in bf16 under autocast (as the model was trained)
+        self.autocast = dtype_name == AUTOCAST
+        if self.autocast:
+            dtype_name = "float32"
         if settings.threads:
             torch.set_num_threads(settings.threads)
         self.device = device
@@ -179,6 +187,14 @@ class TransformersBackend:
             return self._complete_greedy(request)
         return self.complete_batch([request])[0]
 
+    def _cast(self) -> Any:
+        """bf16 autocast (``dtype="bf16-autocast"``), else nothing."""
+        import torch
+
+        if not self.autocast:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
+
     def _draft(self, context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
         """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` in
         ``context`` (this backend's recent replies, then the prompt)."""
@@ -217,7 +233,9 @@ class TransformersBackend:
         self.reused_tokens += keep
         self.prefilled_tokens += len(ids) - keep
         runner = _CacheRunner(self.model, cache, self.device)
-        with torch.inference_mode():
+        # one autocast context for all of a request's passes: its cache keeps the weights'
+        # bf16 copies from the prefill on
+        with torch.inference_mode(), self._cast():
             first = runner.run(ids[keep:], rows=1)[-1]
             done = greedy_decode(
                 runner,
@@ -318,7 +336,7 @@ class TransformersBackend:
                 kwargs[_CACHE_ARG] = cache
         self.reused_tokens += keep
         self.prefilled_tokens += int(attention.sum()) - keep
-        with torch.inference_mode():
+        with torch.inference_mode(), self._cast():
             out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
         kept = getattr(out, _CACHE_ARG, None) if single else None
         if kept is not None and hasattr(kept, "get_seq_length"):
