@@ -1152,10 +1152,7 @@ def _choose_backend(backend: str | None, model: str | None, base_url: str | None
         return "openai"
     if model:
         return "onnx" if (Path(model) / "genai_config.json").exists() else "transformers"
-    from droidpilot.planner.default import default_runtime
-
-    # the bundled default model: onnxruntime-genai fp32, or transformers bf16 on AMX tiles
-    return default_runtime()
+    return "onnx"  # the bundled default model, through onnxruntime-genai
 
 
 def agent_device(spec: str | None, lang: str, keep_xml: bool = False) -> Any:
@@ -1393,11 +1390,6 @@ def run_cmd(
     console, show = _live_view(budget)
     what = f"task {task.id} (seed {task.seed}, {task.lang})" if task else "goal"
     who = _ORACLE_NOTE if kind == "oracle" else f"backend {kind}, model {model or 'default'}"
-    if kind == "transformers" and not model:
-        from droidpilot.planner.default import default_dtype
-
-        if default_dtype() == "bfloat16":
-            who += " (bf16, on the CPU's AMX tiles)"
     console.print(f"[bold]droidpilot run[/]: {what} on {device.serial}; {who}; approve={approve}")
     console.print(f"[bold]goal:[/] {task.goal if task else goal}")
     config = AgentConfig(
