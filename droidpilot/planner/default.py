@@ -43,9 +43,7 @@ __all__ = [
     "SHIP_LIMIT_MB",
     "apply_delta",
     "build_default",
-    "default_dtype",
     "default_model",
-    "default_runtime",
     "onnx_dir",
     "planner_config_for",
     "planner_for",
@@ -428,35 +426,3 @@ def default_model(backend: str = "onnx", *, root: Path | None = None) -> Path:
                 "(scripts/setup.sh torch)"
             ) from exc
     return want
-
-
-def default_dtype(device: str = "auto") -> str:
-    """The dtype the transformers backend gives the default model on ``device``: bf16 on a CPU
-    with AMX-BF16 tiles, where its matrix products run ~3x faster than fp32 and the model was
-    fine-tuned under bf16 autocast anyway; otherwise the backend's own choice (``auto``: fp32
-    on a CPU, bf16 on CUDA)."""
-    from droidpilot.policy.host import bf16_tiles
-
-    if device not in ("auto", "cpu") or not bf16_tiles():
-        return "auto"
-    if device == "auto":
-        try:
-            import torch
-        except ImportError:
-            return "auto"
-        if torch.cuda.is_available():
-            return "auto"
-    return "bfloat16"
-
-
-def default_runtime() -> str:
-    """The backend a run gives the default model when it names none: ``transformers`` (in bf16,
-    :func:`default_dtype`) on a CPU with AMX-BF16 tiles where torch is installed, else
-    ``onnx`` (onnxruntime-genai, fp32)."""
-    if default_dtype() != "bfloat16":
-        return "onnx"
-    try:
-        import transformers  # noqa: F401
-    except ImportError:
-        return "onnx"
-    return "transformers"

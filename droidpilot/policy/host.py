@@ -16,7 +16,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ISA_FLAGS", "bf16_tiles", "cpu_info", "cpu_summary", "parse_cpuinfo"]
+__all__ = ["ISA_FLAGS", "cpu_info", "cpu_summary", "parse_cpuinfo"]
 
 #: The instruction-set extensions worth naming for CPU inference, in the order printed:
 #: fp32 matrix products (avx2/fma, avx512f), int8 dot products (VNNI), bf16 (AVX-512 BF16,
@@ -103,10 +103,3 @@ def cpu_summary(info: dict[str, Any] | None = None) -> str:
         head += f", {cpus} CPUs"
     isa = info.get("isa") or []
     return head + (f"; {' '.join(isa)}" if isa else "; no AVX2/AVX-512/NEON extensions named")
-
-
-def bf16_tiles(info: dict[str, Any] | None = None) -> bool:
-    """Whether the CPU multiplies bf16 matrices on AMX tiles (Intel Sapphire Rapids and later):
-    there a bf16 prefill of the default model runs ~3x faster than fp32 (``bench/bf16.py``)."""
-    info = cpu_info() if info is None else info
-    return "amx_bf16" in (info.get("isa") or [])

@@ -328,9 +328,8 @@ def test_prompt_lookup_drafts_what_followed_the_last_tokens() -> None:
 def test_bf16_transformers_backend_decodes_with_drafts_and_its_cache(
     tiny_model: Path, dtype: str
 ) -> None:
-    """The default model's fast path on an AMX CPU: bf16 weights, or fp32 ones under bf16
-    autocast; the same loop (whose drafts are tested above). Its replies come out whole, and
-    its cache is reused."""
+    """bf16 weights, or fp32 ones under bf16 autocast, through the same loop (whose drafts
+    are tested above): the replies come out whole, and the cache is reused."""
     import torch
 
     from droidpilot.planner.backends.hf import LocalSettings, TransformersBackend
@@ -351,18 +350,3 @@ def test_bf16_transformers_backend_decodes_with_drafts_and_its_cache(
     assert hf16.reused_tokens > reused
     assert again.completion_token_ids == first[2].completion_token_ids
     assert hf16.decode_runs > 0
-
-
-def test_default_model_runs_in_bf16_only_on_amx_tiles(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from droidpilot.planner import default
-    from droidpilot.policy import host
-
-    amx = {"model": "Xeon", "isa": ["avx512f", "avx512_bf16", "amx_tile", "amx_bf16"]}
-    zen4 = {"model": "EPYC", "isa": ["avx512f", "avx512_bf16"]}
-    monkeypatch.setattr(host, "cpu_info", lambda: amx)
-    assert default.default_dtype("cpu") == "bfloat16"
-    assert default.default_dtype("cuda") == "auto"  # the backend's own choice there
-    assert default.default_runtime() == "transformers"
-    monkeypatch.setattr(host, "cpu_info", lambda: zen4)
-    assert default.default_dtype("cpu") == "auto"
-    assert default.default_runtime() == "onnx"

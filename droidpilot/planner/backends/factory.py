@@ -21,19 +21,16 @@ def open_backend(
     device: str = "auto",
     dtype: str = "auto",
 ) -> Backend:
-    """A planner backend of ``kind`` (transformers, onnx, openai) for ``model``; a local
-    backend without a model runs the bundled default model (built on first use; through
-    transformers, in bf16 on a CPU with AMX-BF16 tiles: :func:`~droidpilot.planner.default.
-    default_dtype`)."""
+    """A planner backend of ``kind`` (transformers, onnx, openai) for ``model`` (a local one in
+    ``dtype``: :class:`~droidpilot.planner.backends.hf.LocalSettings`); a local backend
+    without a model runs the bundled default model (built on first use)."""
     if kind in ("transformers", "onnx"):
         from droidpilot.planner.backends.hf import LocalSettings
 
         if not model:
-            from droidpilot.planner.default import default_dtype, default_model
+            from droidpilot.planner.default import default_model
 
             model = str(default_model(kind))
-            if kind == "transformers" and dtype == "auto":
-                dtype = default_dtype(device)
         settings = LocalSettings(model=model, device=device, dtype=dtype)
         if kind == "transformers":
             from droidpilot.planner.backends.hf import TransformersBackend
