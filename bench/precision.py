@@ -1,9 +1,13 @@
-"""The default model's planner step in bf16 against the shipped fp32 path, measured in one run.
+"""The default model's planner step at other precisions against the shipped fp32 path, measured
+in one run.
 
-Three ways to run the same weights on real episodes of catalog tasks (test seeds), each with
+Five ways to run the same weights on real episodes of catalog tasks (test seeds), each with
 the prefix cache and the drafts from the prompt (``droidpilot.planner.backends.drafts``):
 
-- ``onnx fp32``: onnxruntime-genai, the fp32 export (the baseline: what a plain run used);
+- ``onnx fp32``: onnxruntime-genai, the fp32 export (the baseline: what a plain run uses);
+- ``onnx int8-dyn``: the same export with its matrix products quantised to int8 by
+  onnxruntime's dynamic quantiser (``droidpilot model build-default --precision
+  int8-dynamic``); MLAS runs them on VNNI or AMX-INT8;
 - ``torch fp32``: the transformers backend, fp32 weights;
 - ``torch bf16``: the transformers backend, bf16 weights. On a CPU with AMX-BF16 (Intel
   Sapphire Rapids and later) oneDNN runs its matrix products on the tiles; elsewhere bf16 is
@@ -17,9 +21,9 @@ step, and the ratio to the baseline; then how many steps took the baseline's act
 each episode's first difference: after it, the screens differ). Before that, a 500-token
 prefill and a decode pass (one token, and nine: a drafted pass) of each, alternately.
 
-    .venv/bin/python bench/bf16.py [--tasks FoodGoOrderDish,TravelBookTrain] [--seed 2001]
+    .venv/bin/python bench/precision.py [--tasks FoodGoOrderDish,TravelBookTrain] [--seed 2001]
                                    [--max-steps 8] [--rounds 2]
-    .venv/bin/python bench/bf16.py --replay RUN_DIR [--sample 120]
+    .venv/bin/python bench/precision.py --replay RUN_DIR [--sample 120]
 
 With ``--replay`` it asks each way the recorded first requests of an evaluation's steps
 instead (the same screens for all) and counts how often each writes the baseline's tokens
@@ -47,14 +51,14 @@ from droidpilot.planner.backends.hf import (  # noqa: E402
     LocalSettings,
     TransformersBackend,
 )
-from droidpilot.planner.backends.ort import OnnxBackend  # noqa: E402
-from droidpilot.planner.default import default_model, planner_for  # noqa: E402
+from droidpilot.planner.backends.ort import DYNAMIC_INT8, OnnxBackend  # noqa: E402
+from droidpilot.planner.default import build_default, default_model, planner_for  # noqa: E402
 from droidpilot.policy.agent import Agent, AgentConfig  # noqa: E402
 from droidpilot.policy.host import cpu_summary  # noqa: E402
 from droidpilot.tasks.registry import get as get_spec  # noqa: E402
 from droidpilot.types import Observation  # noqa: E402
 
-WAYS = ("onnx fp32", "torch fp32", "torch bf16", "torch autocast")
+WAYS = ("onnx fp32", "onnx int8-dyn", "torch fp32", "torch bf16", "torch autocast")
 
 
 class _Timed:
@@ -160,8 +164,9 @@ def _replay(backends: dict[str, Any], run_dir: Path, sample: int) -> None:
     every = max(1, len(steps) // sample)
     chosen = steps[::every][:sample]
     config = planner_config_for(default_model("transformers"))
-    same_tokens = {w: 0 for w in WAYS[1:]}
-    same_action = {w: 0 for w in WAYS[1:]}
+    ways = list(backends)
+    same_tokens = {w: 0 for w in ways[1:]}
+    same_action = {w: 0 for w in ways[1:]}
     for messages in chosen:
         screen = messages[-1]["content"].rsplit("Current screen:", 1)[-1]
         ids = tuple(int(n) for n in re.findall(r"^\[(\d+)\]", screen, re.M))
@@ -171,15 +176,15 @@ def _replay(backends: dict[str, Any], run_dir: Path, sample: int) -> None:
             constrain=config.constrain,
             element_ids=ids or None,
         )
-        replies = {w: backends[w].complete(request) for w in WAYS}
-        base = replies[WAYS[0]]
-        for w in WAYS[1:]:
+        replies = {w: backends[w].complete(request) for w in ways}
+        base = replies[ways[0]]
+        for w in ways[1:]:
             got = replies[w]
             same_tokens[w] += got.completion_token_ids == base.completion_token_ids
             same_action[w] += _action(got.text) == _action(base.text)
     n = len(chosen)
     print(f"{n} recorded prompts of {run_dir} ({len(steps)} steps, every {every}th):")
-    for w in WAYS[1:]:
+    for w in ways[1:]:
         print(f"  {w}: the baseline's tokens {same_tokens[w]}/{n}, its action {same_action[w]}/{n}")
 
 
@@ -209,6 +214,11 @@ def main() -> None:
         help="an evaluation's run directory: replay its recorded prompts instead",
     )
     ap.add_argument("--sample", type=int, default=120, help="recorded prompts replayed")
+    ap.add_argument(
+        "--ways",
+        default=",".join(WAYS),
+        help="which ways, comma-separated (onnx fp32, the baseline, always)",
+    )
     args = ap.parse_args()
 
     print(f"CPU: {cpu_summary()}", flush=True)
@@ -217,8 +227,11 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     onnx_dir = default_model("onnx")
     hf_dir = default_model("transformers")
+    build_default(precision=DYNAMIC_INT8)
+    int8_dir = onnx_dir.parent / f"onnx-{DYNAMIC_INT8}"
     backends: dict[str, Any] = {
         "onnx fp32": OnnxBackend(LocalSettings(model=str(onnx_dir))),
+        "onnx int8-dyn": OnnxBackend(LocalSettings(model=str(int8_dir))),
         "torch fp32": TransformersBackend(
             LocalSettings(model=str(hf_dir), device="cpu", dtype="float32")
         ),
@@ -229,23 +242,26 @@ def main() -> None:
             LocalSettings(model=str(hf_dir), device="cpu", dtype=AUTOCAST)
         ),
     }
+    chosen = {WAYS[0], *(w.strip() for w in args.ways.split(","))}
+    backends = {w: backends[w] for w in WAYS if w in chosen}
     if args.replay is not None:
         _replay(backends, args.replay, args.sample)
         return
     with torch.inference_mode():
         _passes(backends)
     planners = {name: planner_for(b) for name, b in backends.items()}
-    ms: dict[str, list[float]] = {w: [] for w in WAYS}
-    steps = {w: 0 for w in WAYS}
-    prefilled = {w: 0 for w in WAYS}
-    runs = {w: 0 for w in WAYS}
-    agree = {w: [0, 0] for w in WAYS}  # steps compared, steps with the baseline's action
+    ways = list(backends)
+    ms: dict[str, list[float]] = {w: [] for w in ways}
+    steps = {w: 0 for w in ways}
+    prefilled = {w: 0 for w in ways}
+    runs = {w: 0 for w in ways}
+    agree = {w: [0, 0] for w in ways}  # steps compared, steps with the baseline's action
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             for t, task_id in enumerate(args.tasks.split(",")):
                 actions: dict[str, list[str]] = {}
-                k = (r + t) % len(WAYS)  # rotate which goes first
-                for way in WAYS[k:] + WAYS[:k]:
+                k = (r + t) % len(ways)  # rotate which goes first
+                for way in ways[k:] + ways[:k]:
                     before = _counts(backends[way])
                     timed = _episode(planners[way], task_id, args.seed + r, args.max_steps,
                                      Path(tmp))  # fmt: skip
@@ -255,8 +271,8 @@ def main() -> None:
                     prefilled[way] += after[0] - before[0]
                     runs[way] += after[1] - before[1]
                     actions[way] = timed.actions
-                base = actions[WAYS[0]]
-                for way in WAYS[1:]:
+                base = actions[ways[0]]
+                for way in ways[1:]:
                     for a, b in zip(base, actions[way], strict=False):
                         agree[way][0] += 1
                         if a != b:
@@ -266,15 +282,15 @@ def main() -> None:
         f"default model {hf_dir.parent.name}; tasks {args.tasks} (seeds {args.seed}.."
         f"{args.seed + args.rounds - 1}, <= {args.max_steps} steps), {args.rounds} rounds"
     )
-    base_ms = statistics.median(ms[WAYS[0]])
-    for way in WAYS:
+    base_ms = statistics.median(ms[ways[0]])
+    for way in ways:
         n = max(1, steps[way])
         line = (
             f"step, {way}: median {statistics.median(ms[way]):6.0f} ms over {steps[way]} steps "
             f"({base_ms / statistics.median(ms[way]):.2f}x); {prefilled[way] / n:4.0f} prompt "
             f"tokens prefilled, {runs[way] / n:4.1f} passes per step"
         )
-        if way != WAYS[0]:
+        if way != ways[0]:
             line += f"; baseline's action at {agree[way][1]}/{agree[way][0]} steps compared"
         print(line)
 
