@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -350,3 +351,46 @@ def test_bf16_transformers_backend_decodes_with_drafts_and_its_cache(
     assert hf16.reused_tokens > reused
     assert again.completion_token_ids == first[2].completion_token_ids
     assert hf16.decode_runs > 0
+
+
+def test_int8_dynamic_export_quantises_the_products_and_still_decodes(
+    tiny_onnx: Path, tmp_path: Path
+) -> None:
+    """`--precision int8-dynamic`: the fp32 export with its matrix products int8
+    (MatMulInteger), the logits still trimmed to the last rows; it loads, decodes with the
+    action held to the grammar, and its logits follow fp32's (a random model's greedy tokens
+    need not: its logits are nearly flat, so int8 rounding reorders them)."""
+    import numpy as np
+    import onnx
+
+    from droidpilot.planner.backends.ort import (
+        DYNAMIC_INT8,
+        EXPORT_INFO,
+        OnnxBackend,
+        _GeneratorRunner,
+        quantize_dynamic_int8,
+    )
+
+    q = tmp_path / "int8"
+    q.mkdir()
+    for f in tiny_onnx.iterdir():
+        if f.is_file():
+            shutil.copyfile(f, q / f.name)
+    quantize_dynamic_int8(q)
+    quantize_dynamic_int8(q)  # done already: left as it is
+    ops = {n.op_type for n in onnx.load(str(q / "model.onnx"), load_external_data=False).graph.node}
+    assert "MatMulInteger" in ops or "DynamicQuantizeMatMul" in ops
+    info = json.loads((q / EXPORT_INFO).read_text())
+    assert info == {"logits_rows": 16, "precision": DYNAMIC_INT8}
+    size = sum(f.stat().st_size for f in q.iterdir())
+    assert size < 0.6 * sum(f.stat().st_size for f in tiny_onnx.iterdir() if f.is_file())
+    backend = OnnxBackend(q)
+    assert backend.logits_rows == 16
+    fp32 = OnnxBackend(tiny_onnx)
+    for text in PROMPTS:
+        got = backend.complete(request(text, constrain=True))
+        assert call_state(got.text) in ("complete", "partial"), got.text
+        # the same prompt's last logits: int8's follow fp32's closely
+        ids = backend._encode(backend.render([{"role": "user", "content": text}]))
+        rows = [_GeneratorRunner(b._generator(256, GREEDY)).run(ids)[-1] for b in (backend, fp32)]
+        assert np.corrcoef(rows[0], rows[1])[0, 1] > 0.98
