@@ -38,14 +38,15 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from droidpilot.device.sim import SimDevice, SimPhone  # noqa: E402
+from step import _episode  # noqa: E402  (bench/step.py: an episode with decide timed)
+
 from droidpilot.planner.backends.hf import (  # noqa: E402
     AUTOCAST,
     LocalSettings,
@@ -53,46 +54,9 @@ from droidpilot.planner.backends.hf import (  # noqa: E402
 )
 from droidpilot.planner.backends.ort import DYNAMIC_INT8, OnnxBackend  # noqa: E402
 from droidpilot.planner.default import build_default, default_model, planner_for  # noqa: E402
-from droidpilot.policy.agent import Agent, AgentConfig  # noqa: E402
 from droidpilot.policy.host import cpu_summary  # noqa: E402
-from droidpilot.tasks.registry import get as get_spec  # noqa: E402
-from droidpilot.types import Observation  # noqa: E402
 
 WAYS = ("onnx fp32", "onnx int8-dyn", "torch fp32", "torch bf16", "torch autocast")
-
-
-class _Timed:
-    """A decider that times the planner's ``decide`` and keeps the actions it chose."""
-
-    def __init__(self, planner: Any) -> None:
-        self.planner = planner
-        self.ms: list[float] = []
-        self.actions: list[str] = []
-
-    def reset(self, goal: str | None = None) -> None:
-        self.planner.reset(goal)
-
-    def decide(
-        self,
-        goal: str,
-        obs: Observation,
-        memory: Sequence[str] | None = None,
-        history: Any = None,
-    ) -> Any:
-        t = time.perf_counter()
-        decision = self.planner.decide(goal, obs, memory, history)
-        self.ms.append((time.perf_counter() - t) * 1000)
-        self.actions.append(repr(decision.action))
-        return decision
-
-
-def _episode(planner: Any, task_id: str, seed: int, max_steps: int, out: Path) -> _Timed:
-    task = get_spec(task_id).instantiate(seed)
-    device = SimDevice(SimPhone(seed=task.seed, lang=task.lang), keep_xml=True)
-    timed = _Timed(planner)
-    agent = Agent(device, timed, config=AgentConfig(max_steps=max_steps, guard="allow"))
-    agent.run(out, task=task)
-    return timed
 
 
 def _passes(backends: dict[str, Any], rounds: int = 3) -> None:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "eval_model.py"
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("eval_model", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["eval_model"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+from .conftest import load_script
 
 
 def test_cpu_runs_as_shipped_and_cuda_through_transformers(tmp_path: Path) -> None:
-    how = _script()._how
+    how = load_script("eval_model")._how
     assert how("default", tmp_path, "cpu") == ["--backend", "onnx"]
     assert how("default", tmp_path, "cuda") == ["--backend", "transformers"]
     assert how("default-torch", tmp_path, "cpu") == ["--backend", "transformers"]
@@ -46,7 +34,7 @@ def test_cuda_without_a_gpu_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    mod = _script()
+    mod = load_script("eval_model")
     monkeypatch.setattr(sys, "argv", ["eval_model.py", "--device", "cuda"])
     with pytest.raises(SystemExit, match="no CUDA device"):
         mod.main()

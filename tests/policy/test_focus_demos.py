@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -16,19 +13,7 @@ from droidpilot.policy.agent import Agent, AgentConfig
 from droidpilot.policy.teacher import OraclePolicy
 from droidpilot.policy.train import load_examples
 
-from .conftest import sim, task_of
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "focus_demos.py"
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("focus_demos", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["focus_demos"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+from .conftest import load_script, sim, task_of
 
 
 def _run(out: Path) -> Path:
@@ -63,7 +48,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_only_the_changed_thought_is_focus(runs: tuple[Path, Path], tmp_path: Path) -> None:
     new, old = runs
-    focus, rest = _script().split_run(new, old, tmp_path, 1.0, random.Random(0))
+    focus, rest = load_script("focus_demos").split_run(new, old, tmp_path, 1.0, random.Random(0))
     assert focus == 1
     total = sum(
         len((ep / "steps.jsonl").read_text().splitlines())
@@ -79,7 +64,7 @@ def test_only_the_changed_thought_is_focus(runs: tuple[Path, Path], tmp_path: Pa
 
 def test_rest_is_a_seeded_fraction(runs: tuple[Path, Path], tmp_path: Path) -> None:
     new, old = runs
-    mod = _script()
+    mod = load_script("focus_demos")
     _, rest_a = mod.split_run(new, old, tmp_path / "a", 0.3, random.Random(7))
     _, rest_b = mod.split_run(new, old, tmp_path / "b", 0.3, random.Random(7))
     _, everything = mod.split_run(new, old, tmp_path / "c", 1.0, random.Random(7))

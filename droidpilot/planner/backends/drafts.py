@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from droidpilot.planner.backends.base import CompletionRequest
 from droidpilot.planner.constrain import ReplyShaper
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Runner",
     "greedy_decode",
     "prompt_lookup",
+    "reply_shaper",
 ]
 
 #: The longest draft checked in one pass, and the n-grams it is looked up by.
@@ -75,6 +77,24 @@ class RecentReplies:
         self._replies.append(list(tokens))
         del self._replies[: -self.keep]
         self.flat = [t for reply in self._replies for t in reply]
+
+
+def reply_shaper(backend: Any, request: CompletionRequest) -> ReplyShaper:
+    """The :class:`ReplyShaper` of ``request`` on a local ``backend`` (its decoder, end and
+    ``</think>`` tokens, whether its template opens the thought, its ``top_k_constrain``)."""
+    return ReplyShaper(
+        backend.decode,
+        eos_ids=backend.eos_ids,
+        close_ids=backend.close_ids,
+        constrain=request.constrain,
+        max_thinking_tokens=request.sampling.max_thinking_tokens,
+        think_open=backend.think_open,
+        top_k=backend.settings.top_k_constrain,
+        stop=request.stop,
+        stop_after_action=request.stop_after_action,
+        element_ids=request.element_ids,
+        avoid_ids=request.avoid_ids,
+    )
 
 
 def greedy_decode(

@@ -33,8 +33,8 @@ from droidpilot.planner.backends.drafts import (
     RecentReplies,
     greedy_decode,
     prompt_lookup,
+    reply_shaper,
 )
-from droidpilot.planner.constrain import ReplyShaper
 from droidpilot.planner.models import CHATML_TEMPLATE, convert_gguf, resolve_model
 from droidpilot.types import Completion
 
@@ -140,6 +140,8 @@ class TransformersBackend:
         self.accepted_tokens = 0
         self.decode_runs = 0
         self._recent = RecentReplies()
+        #: drafts: prompt lookup in this backend's recent replies, then the prompt
+        self._draft = prompt_lookup
         logger.info("loaded %s on %s (%s)", self._name, device, dtype_name)
 
     @property
@@ -195,26 +197,6 @@ class TransformersBackend:
             return contextlib.nullcontext()
         return torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
 
-    def _draft(self, context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
-        """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` in
-        ``context`` (this backend's recent replies, then the prompt)."""
-        return prompt_lookup(context, out, limit)
-
-    def _shaper(self, request: CompletionRequest) -> ReplyShaper:
-        return ReplyShaper(
-            self.decode,
-            eos_ids=self.eos_ids,
-            close_ids=self.close_ids,
-            constrain=request.constrain,
-            max_thinking_tokens=request.sampling.max_thinking_tokens,
-            think_open=self.think_open,
-            top_k=self.settings.top_k_constrain,
-            stop=request.stop,
-            stop_after_action=request.stop_after_action,
-            element_ids=request.element_ids,
-            avoid_ids=request.avoid_ids,
-        )
-
     def _complete_greedy(self, request: CompletionRequest) -> Completion:
         """One greedy request, decoded by our own loop with drafts from the prompt
         (:func:`~droidpilot.planner.backends.drafts.greedy_decode`, as the onnx backend): the
@@ -226,7 +208,7 @@ class TransformersBackend:
         started = time.perf_counter()
         prompt = self.render([{"role": m.role, "content": m.content} for m in request.messages])
         ids = [int(t) for t in self.tokenizer(prompt, add_special_tokens=False)["input_ids"]]
-        shaper = self._shaper(request)
+        shaper = reply_shaper(self, request)
         cache, keep = self._reusable(ids)
         if cache is None:
             cache = DynamicCache(config=self.model.config)
@@ -285,7 +267,7 @@ class TransformersBackend:
         input_ids = enc["input_ids"].to(self.device)
         attention = enc["attention_mask"].to(self.device)
         prompt_len = int(input_ids.shape[1])
-        shapers = [self._shaper(r) for r in requests]
+        shapers = [reply_shaper(self, r) for r in requests]
         eos_ids = self.eos_ids
 
         class _Shape(LogitsProcessor):

@@ -42,6 +42,7 @@ from droidpilot.planner.backends.drafts import (
     RecentReplies,
     greedy_decode,
     prompt_lookup,
+    reply_shaper,
 )
 from droidpilot.planner.backends.hf import LocalSettings
 from droidpilot.planner.constrain import ReplyShaper
@@ -325,6 +326,8 @@ class OnnxBackend:
         self.accepted_tokens = 0
         self.decode_runs = 0
         self._recent = RecentReplies()
+        #: drafts: prompt lookup in this backend's recent replies, then the prompt
+        self._draft = prompt_lookup
 
     @property
     def name(self) -> str:
@@ -368,19 +371,7 @@ class OnnxBackend:
         prompt = self.render([{"role": m.role, "content": m.content} for m in request.messages])
         prompt_ids = self._encode(prompt)
         s = request.sampling
-        shaper = ReplyShaper(
-            self.decode,
-            eos_ids=self.eos_ids,
-            close_ids=self.close_ids,
-            constrain=request.constrain,
-            max_thinking_tokens=s.max_thinking_tokens,
-            think_open=self.think_open,
-            top_k=self.settings.top_k_constrain,
-            stop=request.stop,
-            stop_after_action=request.stop_after_action,
-            element_ids=request.element_ids,
-            avoid_ids=request.avoid_ids,
-        )
+        shaper = reply_shaper(self, request)
         greedy = s.temperature <= 0
         shared = (
             greedy
@@ -518,11 +509,6 @@ class OnnxBackend:
         self.drafted_tokens += done.drafted
         self.accepted_tokens += done.accepted
         return done.tokens, done.logprobs, done.finish, done.cached
-
-    def _draft(self, context: Sequence[int], out: Sequence[int], limit: int) -> list[int]:
-        """A draft of up to ``limit`` tokens to follow ``out``: :func:`prompt_lookup` in
-        ``context`` (this backend's recent replies, then the prompt)."""
-        return prompt_lookup(context, out, limit)
 
     def _remember(self, out: Sequence[int]) -> None:
         """Keep ``out`` among the recent replies drafts are looked up in."""
