@@ -215,8 +215,7 @@ class TransformersBackend:
         self.reused_tokens += keep
         self.prefilled_tokens += len(ids) - keep
         runner = _CacheRunner(self.model, cache, self.device)
-        # one autocast context for all of a request's passes: its cache keeps the weights'
-        # bf16 copies from the prefill on
+        # (under bf16 autocast every pass casts the weights again: bench/precision.py)
         with torch.inference_mode(), self._cast():
             first = runner.run(ids[keep:], rows=1)[-1]
             done = greedy_decode(
