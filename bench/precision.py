@@ -53,7 +53,12 @@ from droidpilot.planner.backends.hf import (  # noqa: E402
     TransformersBackend,
 )
 from droidpilot.planner.backends.ort import DYNAMIC_INT8, OnnxBackend  # noqa: E402
-from droidpilot.planner.default import build_default, default_model, planner_for  # noqa: E402
+from droidpilot.planner.default import (  # noqa: E402
+    build_default,
+    default_model,
+    onnx_dir,
+    planner_for,
+)
 from droidpilot.policy.host import cpu_summary  # noqa: E402
 
 WAYS = ("onnx fp32", "onnx int8-dyn", "torch fp32", "torch bf16", "torch autocast")
@@ -189,25 +194,28 @@ def main() -> None:
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
-    onnx_dir = default_model("onnx")
+    chosen = {WAYS[0], *(w.strip() for w in args.ways.split(",") if w.strip())}
+    unknown = chosen - set(WAYS)
+    if unknown:
+        sys.exit(f"--ways: unknown {', '.join(sorted(unknown))}; known: {', '.join(WAYS)}")
+    fp32_dir = default_model("onnx")
     hf_dir = default_model("transformers")
-    build_default(precision=DYNAMIC_INT8)
-    int8_dir = onnx_dir.parent / f"onnx-{DYNAMIC_INT8}"
-    backends: dict[str, Any] = {
-        "onnx fp32": OnnxBackend(LocalSettings(model=str(onnx_dir))),
-        "onnx int8-dyn": OnnxBackend(LocalSettings(model=str(int8_dir))),
-        "torch fp32": TransformersBackend(
-            LocalSettings(model=str(hf_dir), device="cpu", dtype="float32")
-        ),
-        "torch bf16": TransformersBackend(
-            LocalSettings(model=str(hf_dir), device="cpu", dtype="bfloat16")
-        ),
-        "torch autocast": TransformersBackend(
-            LocalSettings(model=str(hf_dir), device="cpu", dtype=AUTOCAST)
-        ),
+
+    def torch_way(dtype: str) -> Any:
+        return TransformersBackend(LocalSettings(model=str(hf_dir), device="cpu", dtype=dtype))
+
+    def int8_way() -> Any:
+        build_default(precision=DYNAMIC_INT8)  # once, into the same cache as the fp32 export
+        return OnnxBackend(LocalSettings(model=str(onnx_dir(fp32_dir.parent, DYNAMIC_INT8))))
+
+    make: dict[str, Any] = {
+        "onnx fp32": lambda: OnnxBackend(LocalSettings(model=str(fp32_dir))),
+        "onnx int8-dyn": int8_way,
+        "torch fp32": lambda: torch_way("float32"),
+        "torch bf16": lambda: torch_way("bfloat16"),
+        "torch autocast": lambda: torch_way(AUTOCAST),
     }
-    chosen = {WAYS[0], *(w.strip() for w in args.ways.split(","))}
-    backends = {w: backends[w] for w in WAYS if w in chosen}
+    backends: dict[str, Any] = {w: make[w]() for w in WAYS if w in chosen}
     if args.replay is not None:
         _replay(backends, args.replay, args.sample)
         return
