@@ -119,9 +119,9 @@ def quantize_dynamic_int8(model_dir: Path) -> None:
     weights becomes an int8 one, the weights per output channel, the activations per tensor
     as each pass computes them (onnxruntime's ``quantize_dynamic``, ``MatMulInteger``). Its
     products run on MLAS's int8 kernels (AVX-512 VNNI, AMX-INT8 where the CPU has them): on
-    our Xeon a 500-token prefill took 0.63 s against 1.14 s and a token 20 ms against 34 ms
-    (``bench/step.py --precisions int8-dynamic``). Records the precision in
-    :data:`EXPORT_INFO`."""
+    our Xeon a 500-token prefill took 0.70 s against 1.23 s and a one-token pass 19.6 ms
+    against 32.0 ms (``bench/precision.py``), and the default model chose other actions more
+    often (docs/model.md). Records the precision in :data:`EXPORT_INFO`."""
     import tempfile
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -396,7 +396,7 @@ class OnnxBackend:
             if shared:
                 self._shared_tokens = [*prompt_ids, *out[:kept]]
             if greedy:
-                self._remember(out)
+                self._recent.add(out)  # drafts are looked up in recent replies too
         except BaseException:
             if shared:  # its cache may hold a half-done sequence
                 self._shared = None
@@ -509,10 +509,6 @@ class OnnxBackend:
         self.drafted_tokens += done.drafted
         self.accepted_tokens += done.accepted
         return done.tokens, done.logprobs, done.finish, done.cached
-
-    def _remember(self, out: Sequence[int]) -> None:
-        """Keep ``out`` among the recent replies drafts are looked up in."""
-        self._recent.add(out)
 
 
 class _GeneratorRunner:
