@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,35 +56,38 @@ def _split() -> tuple[list[str], list[str]]:
     return list(doc["train_templates"]), list(doc["heldout_templates"])
 
 
-def _base_model(out: Path) -> Path:
-    """SmolLM2 as an fp32 ONNX export (as the default model's) with its planner settings,
-    except the prompt: the full one, which spells out the actions and rules that an untuned
-    model has never seen demonstrated."""
-    from droidpilot.planner.default import PLANNER_SETTINGS, default_model
+def _base_settings(target: Path) -> None:
+    """The default model's planner settings in ``target``, except the prompt: the full one,
+    which spells out the actions and rules that an untuned model has never seen demonstrated
+    (read from the package's copy: nothing is built for them)."""
+    from droidpilot.planner.default import PLANNER_SETTINGS, shipped_default
 
+    settings = json.loads((shipped_default() / PLANNER_SETTINGS).read_text(encoding="utf-8"))
+    settings["prompt"] = "full"
+    (target / PLANNER_SETTINGS).write_text(json.dumps(settings, indent=2), encoding="utf-8")
+
+
+def _base_model(out: Path) -> Path:
+    """SmolLM2 as an fp32 ONNX export (as the default model's) with :func:`_base_settings`."""
     target = out / "base-onnx-fp32"
     if not (target / "genai_config.json").is_file():
         _run("model", "export-onnx", "smollm2", str(target), "--precision", "fp32")
-    settings = json.loads((default_model("onnx") / PLANNER_SETTINGS).read_text(encoding="utf-8"))
-    settings["prompt"] = "full"
-    (target / PLANNER_SETTINGS).write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    _base_settings(target)
     return target
 
 
 def _base_hf(out: Path) -> Path:
-    """SmolLM2 as a transformers directory with the same planner settings as
-    :func:`_base_model` (for ``--device cuda``): the converted weights linked, not copied."""
-    from droidpilot.planner.default import PLANNER_SETTINGS
+    """SmolLM2 as a transformers directory with :func:`_base_settings` (for ``--device
+    cuda``): the converted weights linked, not copied."""
     from droidpilot.planner.models import convert_gguf, resolve_model
 
     target = out / "base-hf"
-    if not (target / PLANNER_SETTINGS).is_file():
-        source = convert_gguf(resolve_model("smollm2"))
-        target.mkdir(parents=True, exist_ok=True)
-        for f in source.iterdir():
-            if f.is_file() and not (target / f.name).exists():
-                (target / f.name).symlink_to(f.resolve())
-        shutil.copyfile(_base_model(out) / PLANNER_SETTINGS, target / PLANNER_SETTINGS)
+    source = convert_gguf(resolve_model("smollm2"))
+    target.mkdir(parents=True, exist_ok=True)
+    for f in source.iterdir():
+        if f.is_file() and not (target / f.name).exists():
+            (target / f.name).symlink_to(f.resolve())
+    _base_settings(target)
     return target
 
 

@@ -38,3 +38,21 @@ def test_cuda_without_a_gpu_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["eval_model.py", "--device", "cuda"])
     with pytest.raises(SystemExit, match="no CUDA device"):
         mod.main()
+
+
+def test_the_base_model_on_cuda_is_smollm2_with_the_full_prompt(tmp_path: Path) -> None:
+    """`--models base --device cuda`: SmolLM2 converted from its GGUF (linked, not copied)
+    with the default model's planner settings but the full prompt, and nothing built for the
+    CPU on the way."""
+    pytest.importorskip("gguf")
+    pytest.importorskip("transformers")
+    import json
+
+    how = load_script("eval_model")._how("base", tmp_path, "cuda")
+    assert how[:3] == ["--backend", "transformers", "--model"]
+    base = Path(how[3])
+    assert (base / "config.json").is_symlink()
+    settings = json.loads((base / "droidpilot.json").read_text())
+    assert settings["prompt"] == "full"
+    assert settings["constrain"] is True
+    assert not (tmp_path / "base-onnx-fp32").exists()
