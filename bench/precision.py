@@ -4,10 +4,13 @@ in one run.
 Five ways to run the same weights on real episodes of catalog tasks (test seeds), each with
 the prefix cache and the drafts from the prompt (``droidpilot.planner.backends.drafts``):
 
-- ``onnx fp32``: onnxruntime-genai, the fp32 export (the baseline: what a plain run uses);
-- ``onnx int8-dyn``: the same export with its matrix products quantised to int8 by
-  onnxruntime's dynamic quantiser (``droidpilot model build-default --precision
-  int8-dynamic``); MLAS runs them on VNNI or AMX-INT8;
+- ``onnx fp32``: onnxruntime-genai, the fp32 export (the baseline: what a plain run uses on
+  a CPU without int8 dot products);
+- ``onnx int8-dyn``: the export with its matrix products quantised to int8 by onnxruntime's
+  dynamic quantiser, from weights smoothed with the shipped activation ranges first
+  (``droidpilot model build-default --precision int8-dynamic``: what a plain run uses on a CPU
+  with int8 dot products); MLAS runs them on VNNI or AMX-INT8;
+- ``onnx int8-plain``: the fp32 export quantised the same way without smoothing;
 - ``torch fp32``: the transformers backend, fp32 weights;
 - ``torch bf16``: the transformers backend, bf16 weights. On a CPU with AMX-BF16 (Intel
   Sapphire Rapids and later) oneDNN runs its matrix products on the tiles; elsewhere bf16 is
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
 import statistics
 import sys
 import tempfile
@@ -52,7 +56,12 @@ from droidpilot.planner.backends.hf import (  # noqa: E402
     LocalSettings,
     TransformersBackend,
 )
-from droidpilot.planner.backends.ort import DYNAMIC_INT8, OnnxBackend  # noqa: E402
+from droidpilot.planner.backends.ort import (  # noqa: E402
+    DYNAMIC_INT8,
+    EXPORT_INFO,
+    OnnxBackend,
+    quantize_dynamic_int8,
+)
 from droidpilot.planner.default import (  # noqa: E402
     build_default,
     default_model,
@@ -61,7 +70,14 @@ from droidpilot.planner.default import (  # noqa: E402
 )
 from droidpilot.policy.host import cpu_summary  # noqa: E402
 
-WAYS = ("onnx fp32", "onnx int8-dyn", "torch fp32", "torch bf16", "torch autocast")
+WAYS = (
+    "onnx fp32",
+    "onnx int8-dyn",
+    "onnx int8-plain",
+    "torch fp32",
+    "torch bf16",
+    "torch autocast",
+)
 
 
 def _passes(backends: dict[str, Any], rounds: int = 3) -> None:
@@ -198,7 +214,7 @@ def main() -> None:
     unknown = chosen - set(WAYS)
     if unknown:
         sys.exit(f"--ways: unknown {', '.join(sorted(unknown))}; known: {', '.join(WAYS)}")
-    fp32_dir = default_model("onnx")
+    fp32_dir = default_model("onnx", precision="fp32")
     hf_dir = default_model("transformers")
 
     def torch_way(dtype: str) -> Any:
@@ -208,9 +224,18 @@ def main() -> None:
         build_default(precision=DYNAMIC_INT8)  # once, into the same cache as the fp32 export
         return OnnxBackend(LocalSettings(model=str(onnx_dir(fp32_dir.parent, DYNAMIC_INT8))))
 
+    def int8_plain_way() -> Any:
+        plain = fp32_dir.parent / "onnx-int8-plain"
+        if not (plain / EXPORT_INFO).is_file() or "smoothed" in (plain / EXPORT_INFO).read_text():
+            shutil.rmtree(plain, ignore_errors=True)
+            shutil.copytree(fp32_dir, plain)
+            quantize_dynamic_int8(plain)
+        return OnnxBackend(LocalSettings(model=str(plain)))
+
     make: dict[str, Any] = {
         "onnx fp32": lambda: OnnxBackend(LocalSettings(model=str(fp32_dir))),
         "onnx int8-dyn": int8_way,
+        "onnx int8-plain": int8_plain_way,
         "torch fp32": lambda: torch_way("float32"),
         "torch bf16": lambda: torch_way("bfloat16"),
         "torch autocast": lambda: torch_way(AUTOCAST),

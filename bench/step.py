@@ -236,7 +236,7 @@ def main() -> None:
 
     # the CPU first: the same model's step differs more than 2x between our 2-core machines
     print(f"CPU: {cpu_summary()}", flush=True)
-    model = args.model.resolve() if args.model else default_model("onnx")
+    model = args.model.resolve() if args.model else default_model("onnx", precision="fp32")
     backend = ort.OnnxBackend(LocalSettings(model=str(model), threads=args.threads))
     threads = backend.settings.threads or ort._usable_cores()
     _threads(model, threads)

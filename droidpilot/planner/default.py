@@ -28,8 +28,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from droidpilot.errors import BackendUnavailable, ModelNotFound, ValidationError
+from droidpilot.errors import BackendUnavailable, ConfigError, ModelNotFound, ValidationError
 from droidpilot.planner.backends.base import DEFAULT_SAMPLING, Backend
+from droidpilot.planner.backends.smooth import RANGES_FILE
 from droidpilot.planner.models import cache_dir, convert_gguf, resolve_model
 from droidpilot.planner.planner import Planner, PlannerConfig
 from droidpilot.planner.prompt import prompt_style
@@ -43,7 +44,9 @@ __all__ = [
     "SHIP_LIMIT_MB",
     "apply_delta",
     "build_default",
+    "cpu_flags",
     "default_model",
+    "default_precision",
     "onnx_dir",
     "planner_config_for",
     "planner_for",
@@ -333,7 +336,7 @@ def _build_key(root: Path) -> str:
     :data:`_BUILD_REVISION`."""
     h = hashlib.sha256(_sha256(root / DELTA_FILE).encode())
     h.update(f"build revision {_BUILD_REVISION}".encode())
-    for name in (DELTA_MANIFEST, PLANNER_SETTINGS):
+    for name in (DELTA_MANIFEST, PLANNER_SETTINGS, RANGES_FILE):
         if (root / name).is_file():
             h.update((root / name).read_bytes())
     return h.hexdigest()[:16]
@@ -354,7 +357,9 @@ def build_default(
     fp32 by default: an int4 export re-quantises the fine-tuned layers in blocks of 32, and
     their changes from the base are about the size of that rounding (measured: the int4 build
     rambled where the fp32 one answers like the trained model, which it matches token for
-    token through the transformers backend)."""
+    token through the transformers backend). ``int8-dynamic`` is smoothed with the shipped
+    activation ranges (:data:`~droidpilot.planner.backends.smooth.RANGES_FILE`) when there
+    are some."""
     from safetensors.numpy import load_file, save_file
 
     root = shipped_default(root)
@@ -376,14 +381,57 @@ def build_default(
         logger.info("built the default model's weights in %s", hf)
     out = onnx_dir(target, precision)
     if onnx and not (out / "genai_config.json").is_file():
-        from droidpilot.planner.backends.ort import export_onnx
+        from droidpilot.planner.backends.ort import DYNAMIC_INT8, export_onnx
 
         tmp = target / f"{out.name}.tmp{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        export_onnx(hf, tmp, precision=precision)
+        ranges = root / RANGES_FILE
+        smooth = precision == DYNAMIC_INT8 and ranges.is_file()
+        export_onnx(hf, tmp, precision=precision, ranges=ranges if smooth else None)
         _publish(tmp, out, "genai_config.json")
         logger.info("exported the default model to %s", out)
     return target
+
+
+#: Set to ``fp32`` or ``int8-dynamic`` to choose the default model's ONNX precision.
+PRECISION_ENV = "DROIDPILOT_ONNX_PRECISION"
+#: The precisions :func:`default_precision` chooses from.
+DEFAULT_PRECISIONS = ("fp32", "int8-dynamic")
+#: CPU flags (``/proc/cpuinfo``) of int8 dot-product instructions: x86's VNNI and AMX, ARM's
+#: dot product. Without them onnxruntime multiplies u8 by s8 with ``vpmaddubsw``, whose 16-bit
+#: sums can saturate; untried here, so those CPUs keep fp32.
+INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp"})
+
+
+def default_precision(root: Path | None = None) -> str:
+    """The ONNX precision the default model runs in: :data:`PRECISION_ENV` when set, else
+    ``int8-dynamic`` (smoothed with the shipped activation ranges) on a CPU with int8 dot
+    products (:data:`INT8_DOT_FLAGS`), else ``fp32``. On our Xeon the smoothed int8 export
+    took ~1.0 s a step against fp32's ~1.7 s and completed as many episodes (docs/model.md)."""
+    chosen = os.environ.get(PRECISION_ENV, "").strip()
+    if chosen:
+        if chosen not in DEFAULT_PRECISIONS:
+            raise ConfigError(
+                f"{PRECISION_ENV}={chosen!r}: choose one of {', '.join(DEFAULT_PRECISIONS)}"
+            )
+        return chosen
+    if not (shipped_default(root) / RANGES_FILE).is_file():
+        return "fp32"
+    return "int8-dynamic" if cpu_flags() & INT8_DOT_FLAGS else "fp32"
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux lists them (``flags`` on x86, ``Features`` on ARM);
+    empty elsewhere."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return frozenset()
 
 
 def onnx_dir(target: Path, precision: str = "fp32") -> Path:
@@ -406,12 +454,15 @@ def _publish(tmp: Path, final: Path, marker: str) -> None:
             raise
 
 
-def default_model(backend: str = "onnx", *, root: Path | None = None) -> Path:
+def default_model(
+    backend: str = "onnx", *, root: Path | None = None, precision: str | None = None
+) -> Path:
     """The built default model for ``backend`` (``onnx`` or ``transformers``), built first
-    when absent."""
+    when absent; the ONNX export in ``precision`` (default: :func:`default_precision`)."""
     root = shipped_default(root)
     target = cache_dir() / "default" / _build_key(root)
-    want = onnx_dir(target) if backend == "onnx" else target / "hf"
+    precision = precision or default_precision(root)
+    want = onnx_dir(target, precision) if backend == "onnx" else target / "hf"
     done = want / ("genai_config.json" if backend == "onnx" else _WEIGHTS)
     if not done.is_file():
         logger.warning(
@@ -419,7 +470,7 @@ def default_model(backend: str = "onnx", *, root: Path | None = None) -> Path:
             target,
         )
         try:
-            build_default(root, onnx=backend == "onnx", target=target)
+            build_default(root, onnx=backend == "onnx", precision=precision, target=target)
         except ImportError as exc:
             raise BackendUnavailable(
                 "building the default model needs `pip install 'droidpilot[torch]'` once "

@@ -253,6 +253,20 @@ def tokenize_examples(
     return out, over
 
 
+def calibration_sequences(
+    tokenizer: Any, examples: Sequence[Example], count: int, max_seq: int = 4096
+) -> list[tuple[int, ...]]:
+    """``count`` demonstration steps spread evenly over ``examples`` (prompt and completion as
+    token ids, as :func:`tokenize_examples` writes them): what ``droidpilot model calibrate``
+    measures activation ranges on."""
+    if count < 1:
+        raise ConfigError("calibrate on at least one example")
+    every = max(1, len(examples) // count)
+    chosen = list(examples)[::every][:count]
+    toks, _ = tokenize_examples(tokenizer, chosen, max_seq)
+    return [t.input_ids for t in toks]
+
+
 def data_stats(tokenizer: Any, examples: Sequence[Example], max_seq: int) -> dict[str, Any]:
     """Token counts of a demonstration set, to budget a training run."""
     toks, over = tokenize_examples(tokenizer, examples, 1 << 30)

@@ -20,7 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 from droidpilot.cli import cli
-from droidpilot.planner.default import PLANNER_SETTINGS, default_model, shipped_default
+from droidpilot.planner.default import (
+    PLANNER_SETTINGS,
+    default_model,
+    default_precision,
+    onnx_dir,
+    shipped_default,
+)
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -35,7 +41,7 @@ EASY_TASK, EASY_SEED = "WalletAskBalance", 2000
 @pytest.fixture(scope="module")
 def built() -> tuple[Path, Path]:
     shipped_default()  # the package must carry the model: no skip when it does not
-    return default_model("transformers"), default_model("onnx")
+    return default_model("transformers"), default_model("onnx", precision="fp32")
 
 
 def test_the_package_ships_a_small_model_with_its_card() -> None:
@@ -64,12 +70,14 @@ def test_both_backends_give_the_same_greedy_action(built: tuple[Path, Path]) -> 
     device = SimDevice(SimPhone(seed=EASY_SEED))
     task.setup(device)
     obs = device.observe()
+    # and the smoothed int8 export that CPUs with int8 dot products run by default
+    int8_dir = default_model("onnx", precision="int8-dynamic")
     actions = []
-    for backend in (TransformersBackend(hf_dir), OnnxBackend(onnx_dir)):
+    for backend in (TransformersBackend(hf_dir), OnnxBackend(onnx_dir), OnnxBackend(int8_dir)):
         decision = planner_for(backend).decide(task.goal, obs)
         assert not isinstance(decision.action, ParseFailure), decision.completion.text
         actions.append(decision.action)
-    assert actions[0] == actions[1]
+    assert actions[0] == actions[1] == actions[2]
 
 
 @pytest.mark.slow
@@ -133,6 +141,9 @@ def test_run_with_no_model_plans_with_the_default_model_and_succeeds_on_an_easy_
         for line in next(tmp_path.rglob("steps.jsonl")).read_text(encoding="utf-8").splitlines()
     ]
     assert len(steps) == doc["steps"]
+    # the export this CPU runs by default, named in every step
+    want = onnx_dir(Path("."), default_precision()).name
+    assert {step["model"] for step in steps} == {want}
     for step in steps:
         # the model's own settings: no plan call, a capped thought, a constrained action
         assert step["action_valid"] is True, step["completion"]

@@ -15,6 +15,7 @@ def test_cpu_runs_as_shipped_and_cuda_through_transformers(tmp_path: Path) -> No
     assert how("default", tmp_path, "cpu") == ["--backend", "onnx"]
     assert how("default", tmp_path, "cuda") == ["--backend", "transformers"]
     assert how("default-torch", tmp_path, "cpu") == ["--backend", "transformers"]
+    assert how("default-fp32", tmp_path, "cuda") == ["--backend", "transformers"]
     assert how("oracle", tmp_path, "cuda") == ["--backend", "oracle"]
     # a candidate laid out as build-default and gpu_distill.sh do: onnx/ beside hf/
     onnx, hf = tmp_path / "cand" / "onnx", tmp_path / "cand" / "hf"
@@ -28,6 +29,25 @@ def test_cpu_runs_as_shipped_and_cuda_through_transformers(tmp_path: Path) -> No
     assert how(str(hf), tmp_path, "cpu") == ["--backend", "transformers", "--model", str(hf)]
     with pytest.raises(SystemExit, match="unknown model"):
         how(str(tmp_path / "nothing"), tmp_path, "cpu")
+
+
+def test_default_fp32_names_the_fp32_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from droidpilot.planner import default
+
+    asked: list[tuple[str, str | None]] = []
+
+    def fake(backend: str = "onnx", *, precision: str | None = None, **_: object) -> Path:
+        asked.append((backend, precision))
+        return tmp_path / "onnx"
+
+    monkeypatch.setattr(default, "default_model", fake)
+    how = load_script("eval_model")._how
+    assert how("default-fp32", tmp_path, "cpu") == [
+        "--backend", "onnx", "--model", str(tmp_path / "onnx")
+    ]  # fmt: skip
+    assert asked == [("onnx", "fp32")]
 
 
 def test_cuda_without_a_gpu_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

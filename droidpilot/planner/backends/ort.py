@@ -69,7 +69,12 @@ EXPORT_INFO = "droidpilot_export.json"
 
 
 def export_onnx(
-    src: str | Path, dst: Path, *, precision: str = "fp32", execution_provider: str = "cpu"
+    src: str | Path,
+    dst: Path,
+    *,
+    precision: str = "fp32",
+    execution_provider: str = "cpu",
+    ranges: Path | None = None,
 ) -> Path:
     """Export a transformers model directory (or a GGUF) to an onnxruntime-genai directory.
 
@@ -78,10 +83,36 @@ def export_onnx(
     builder's weight-only ``MatMulNBits``), ``int8-dynamic`` (the fp32 export with its matrix
     products quantised by onnxruntime's dynamic quantiser: :func:`quantize_dynamic_int8`),
     fp16/bf16 (GPU).
+
+    ``ranges`` (``int8-dynamic`` only): activation ranges (``droidpilot model calibrate``) to
+    smooth a transformers directory's weights with before the export
+    (:mod:`~droidpilot.planner.backends.smooth`); recorded in :data:`EXPORT_INFO`.
     """
+    if ranges is not None and precision != DYNAMIC_INT8:
+        raise PlannerError(f"activation ranges smooth an {DYNAMIC_INT8} export, not {precision}")
     if precision == DYNAMIC_INT8:
-        export_onnx(src, dst, precision="fp32", execution_provider=execution_provider)
+        if ranges is None:
+            export_onnx(src, dst, precision="fp32", execution_provider=execution_provider)
+            quantize_dynamic_int8(dst)
+            return dst
+        from droidpilot.planner.backends.smooth import write_smoothed
+
+        source = resolve_model(src)
+        if source.kind == "onnx":
+            raise PlannerError(f"{src} is already an ONNX export")
+        weights = convert_gguf(source) if source.kind == "gguf" else source.path
+        smoothed = dst.parent / f".{dst.name}.smoothed"
+        shutil.rmtree(smoothed, ignore_errors=True)
+        try:
+            about = write_smoothed(weights, smoothed, ranges)
+            export_onnx(smoothed, dst, precision="fp32", execution_provider=execution_provider)
+        finally:
+            shutil.rmtree(smoothed, ignore_errors=True)
         quantize_dynamic_int8(dst)
+        info_file = dst / EXPORT_INFO
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        info["smoothed"] = about
+        info_file.write_text(json.dumps(info) + "\n", encoding="utf-8")
         return dst
     source = resolve_model(src)
     if source.kind == "onnx":
