@@ -435,7 +435,8 @@ def model_group() -> None:
     show_default=True,
     help="fp32 matches transformers exactly; int8-dynamic quantises the fp32 export's "
     "matrix products (int8 weights and activations: ~1.7x faster a step on a CPU with VNNI "
-    "or AMX, and the default model fails more episodes with it: docs/model.md).",
+    "or AMX); give --ranges too, or the default model strays from fp32's actions "
+    '(docs/model.md, "Smoothed int8").',
 )
 @click.option("--ranges", type=click.Path(dir_okay=False, exists=True), default=None,
               help="int8-dynamic: smooth the weights with these activation ranges first "

@@ -407,7 +407,8 @@ def default_precision(root: Path | None = None) -> str:
     """The ONNX precision the default model runs in: :data:`PRECISION_ENV` when set, else
     ``int8-dynamic`` (smoothed with the shipped activation ranges) on a CPU with int8 dot
     products (:data:`INT8_DOT_FLAGS`), else ``fp32``. On our Xeon the smoothed int8 export
-    took ~1.0 s a step against fp32's ~1.7 s and completed as many episodes (docs/model.md)."""
+    took 1.14 s a step against fp32's 1.96 s (``bench/precision.py``) and completed as many
+    episodes at fresh seed 2011 (docs/model.md, "Smoothed int8")."""
     chosen = os.environ.get(PRECISION_ENV, "").strip()
     if chosen:
         if chosen not in DEFAULT_PRECISIONS:
@@ -461,7 +462,7 @@ def default_model(
     when absent; the ONNX export in ``precision`` (default: :func:`default_precision`)."""
     root = shipped_default(root)
     target = cache_dir() / "default" / _build_key(root)
-    precision = precision or default_precision(root)
+    precision = (precision or default_precision(root)) if backend == "onnx" else "fp32"
     want = onnx_dir(target, precision) if backend == "onnx" else target / "hf"
     done = want / ("genai_config.json" if backend == "onnx" else _WEIGHTS)
     if not done.is_file():

@@ -152,7 +152,8 @@ def quantize_dynamic_int8(model_dir: Path) -> None:
     products run on MLAS's int8 kernels (AVX-512 VNNI, AMX-INT8 where the CPU has them): on
     our Xeon a 500-token prefill took 0.70 s against 1.23 s and a one-token pass 19.6 ms
     against 32.0 ms (``bench/precision.py``), and the default model chose other actions more
-    often (docs/model.md). Records the precision in :data:`EXPORT_INFO`."""
+    often, unless its weights were smoothed first (:func:`export_onnx`'s ``ranges``;
+    docs/model.md). Records the precision in :data:`EXPORT_INFO`."""
     import tempfile
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
