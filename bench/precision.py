@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import statistics
 import sys
@@ -131,7 +132,6 @@ def _replay(backends: dict[str, Any], run_dir: Path, sample: int) -> None:
     ``steps.jsonl`` files, spread evenly), asked of each way as the planner asks it (greedy,
     the action held to the screen's ids): how often each writes the baseline's tokens, and
     its action. The same screens for all, so this counts what the numerics change alone."""
-    import json
     import re
 
     from droidpilot.planner.backends.base import CompletionRequest
@@ -226,7 +226,9 @@ def main() -> None:
 
     def int8_plain_way() -> Any:
         plain = fp32_dir.parent / "onnx-int8-plain"
-        if not (plain / EXPORT_INFO).is_file() or "smoothed" in (plain / EXPORT_INFO).read_text():
+        info = plain / EXPORT_INFO
+        done = info.is_file() and json.loads(info.read_text()).get("precision") == DYNAMIC_INT8
+        if not done:  # absent, or a copy whose quantisation did not finish
             shutil.rmtree(plain, ignore_errors=True)
             shutil.copytree(fp32_dir, plain)
             quantize_dynamic_int8(plain)

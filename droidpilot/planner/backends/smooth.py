@@ -92,8 +92,8 @@ def activation_ranges(model_dir: Path, sequences: Iterable[Sequence[int]]) -> di
     try:
         with torch.inference_mode():
             for ids in sequences:
-                if ids:
-                    model(torch.tensor([list(ids)], dtype=torch.long))
+                if ids:  # the decoder only: the vocabulary projection is not measured
+                    model.model(torch.tensor([list(ids)], dtype=torch.long))
                     seen += 1
     finally:
         for h in handles:
